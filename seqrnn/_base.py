@@ -1,0 +1,138 @@
+"""What every autoregressive estimator shares: parameters, ``fit`` plumbing,
+state-carrying inference, pickling.
+
+``CharLM`` and ``RNNForecaster`` subclass :class:`AutoregressiveEstimator` and
+differ only in how rows are encoded into streams and what the head means.
+"""
+
+from numbers import Integral
+
+import keras
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from . import _builders, _core
+from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, validate_params
+
+__all__ = ["AutoregressiveEstimator"]
+
+
+class AutoregressiveEstimator(BaseEstimator):
+    """Base class: next-element models trained at every position of every row.
+
+    Subclasses implement ``_head_loss()`` and encode their rows into the
+    streams that :meth:`_fit_streams` trains on.
+    """
+
+    _parameter_constraints = {
+        **RNN_PARAMETER_CONSTRAINTS,
+        "seq_length": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # ------------------------------------------------------------ training
+    def _fit_streams(self, inputs, targets, row_offsets, *, build_kwargs, loss,
+                     input_pad, rng, reuse_model):
+        """Build (or reuse) the network and train it on the encoded streams.
+
+        Fitted attributes are assigned only after training ends, also when it
+        ends on a fault (the weights are then the last finite ones).
+        """
+        starts, sizes = _core.chunk_index(row_offsets, self.seq_length)
+        n_val = 0
+        if self.validation_fraction is not None and len(starts) > 1:
+            n_val = min(len(starts) - 1, max(1, int(round(self.validation_fraction * len(starts)))))
+        train_slice, val_slice = slice(0, len(starts) - n_val), slice(len(starts) - n_val, None)
+        common = dict(seq_length=self.seq_length, input_pad=input_pad)
+        dataset = _core.ChunkBatches(
+            inputs, targets, starts[train_slice], sizes[train_slice],
+            batch_size=self.batch_size, rng=rng, **common,
+        )
+        validation = None
+        if n_val:
+            validation = _core.ChunkBatches(
+                inputs, targets, starts[val_slice], sizes[val_slice],
+                batch_size=self.batch_size, **common,
+            )
+        if reuse_model:
+            model, history = self.model_, {k: list(v) for k, v in self.history_.items()}
+        else:
+            model = _builders.build_autoregressive_model(**build_kwargs)
+            history = {}
+        model.compile(
+            optimizer=keras.optimizers.Adam(
+                learning_rate=self.learning_rate, clipnorm=self.clipnorm
+            ),
+            loss=loss,
+        )
+        fault = None
+        try:
+            history, n_epochs = _core.train(
+                model, dataset, epochs=self.epochs, validation=validation,
+                n_iter_no_change=self.n_iter_no_change, callbacks=self.callbacks,
+                verbose=self.verbose, history=history, caller=type(self).__name__,
+            )
+        except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
+            fault, n_epochs = exc, len(history.get("status", []))
+        self.model_ = model
+        self._build_kwargs = dict(build_kwargs)
+        self.history_ = history
+        self.n_epochs_ = n_epochs
+        self._clear_caches()
+        if fault is not None:
+            raise fault
+        return self
+
+    def _warm(self):
+        return bool(self.warm_start) and hasattr(self, "model_")
+
+    def _resolve_fit(self):
+        """Validate parameters and return the training generator and seed."""
+        validate_params(self)
+        rng = _core.resolve_rng(self.random_state)
+        return rng, _core.draw_seed(rng)
+
+    # ----------------------------------------------------------- inference
+    def _clear_caches(self):
+        self._cache = {}
+
+    def _cached(self, key, factory):
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            cache[key] = factory()
+        return cache[key]
+
+    def _inference_model(self):
+        return self._cached("inference", lambda: _core.build_inference_model(self.model_))
+
+    def _run_rows(self, rows, input_pad=0):
+        """Run input rows with carried state; see ``_core.iter_row_outputs``."""
+        return _core.iter_row_outputs(
+            self._inference_model(), self.model_, rows, input_pad=input_pad
+        )
+
+    def _check_fitted(self):
+        check_is_fitted(self, "model_")
+
+    # ---------------------------------------------------------- pickling
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_cache", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            model = _builders.build_autoregressive_model(**self._build_kwargs)
+            model.set_weights(weights)
+            self.model_ = model
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags

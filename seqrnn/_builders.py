@@ -1,0 +1,125 @@
+"""Keras model builders: pure functions that return a ``keras.Model``.
+
+Every estimator builds its network here, in ``fit``, from its hyper-parameters
+and integer seeds; the safe file format rebuilds networks with the same
+functions and then loads weights alone. Nothing here touches global random
+state: each initializer and dropout layer gets its own seed.
+
+Layer names are part of the contract between these builders and
+``seqrnn._core``: ``"embedding"`` (symbol inputs only), ``"rnn_<i>"``,
+``"dropout_<i>"`` and ``"head"``.
+"""
+
+import keras
+import numpy as np
+from keras import layers
+
+__all__ = ["build_autoregressive_model", "rnn_layer", "stacked_units"]
+
+_CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
+
+
+def stacked_units(units):
+    """Return ``units`` as a tuple of layer sizes (an int is one layer)."""
+    return (int(units),) if isinstance(units, int) else tuple(int(u) for u in units)
+
+
+class _Seeds:
+    """Hand out distinct integer seeds drawn from one parent seed."""
+
+    def __init__(self, seed):
+        self._seq = np.random.SeedSequence(int(seed))
+
+    def __call__(self):
+        (child,) = self._seq.spawn(1)
+        return int(child.generate_state(1)[0] % (2**31 - 1))
+
+
+def rnn_layer(cell, n_units, *, seeds, return_sequences, return_state=False,
+              recurrent_dropout=0.0, name=None):
+    """One recurrent layer of kind ``cell`` with explicitly seeded initializers."""
+    kwargs = dict(
+        units=n_units,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
+        recurrent_dropout=recurrent_dropout,
+        seed=seeds(),
+        name=name,
+    )
+    return _CELLS[cell](**kwargs)
+
+
+def build_autoregressive_model(
+    *,
+    n_inputs,
+    n_outputs,
+    input_kind="symbols",
+    embedding_dim=32,
+    cell="lstm",
+    units=256,
+    dropout=0.2,
+    recurrent_dropout=0.0,
+    seed=0,
+):
+    """Build the next-element network shared by ``CharLM`` and ``RNNForecaster``.
+
+    Input -> (Embedding) -> [RNN -> Dropout] * len(units) -> Dense head. Every
+    recurrent layer returns its sequence *and* its final state, so that
+    ``seqrnn._core`` can reuse the same layers for state-carrying inference.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Size of the input vocabulary (``input_kind="symbols"``) or number of
+        input features per time step (``input_kind="numeric"``).
+    n_outputs : int
+        Width of the head: number of output symbols (logits), or number of
+        distribution parameters for a numeric target.
+    input_kind : {"symbols", "numeric"}, default="symbols"
+        Integer ids through an ``Embedding``, or float features fed directly.
+    embedding_dim, cell, units, dropout, recurrent_dropout : see the estimators.
+    seed : int, default=0
+        Parent seed of every initializer and dropout layer.
+
+    Returns
+    -------
+    model : keras.Model
+        Maps ``(batch, time)`` ids or ``(batch, time, n_inputs)`` floats to
+        ``(batch, time, n_outputs)`` raw head outputs.
+
+    Examples
+    --------
+    >>> model = build_autoregressive_model(n_inputs=10, n_outputs=8, units=4)
+    >>> model.output_shape
+    (None, None, 8)
+    """
+    seeds = _Seeds(seed)
+    if input_kind == "symbols":
+        inputs = keras.Input((None,), dtype="int32", name="ids")
+        x = layers.Embedding(
+            n_inputs,
+            embedding_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(
+                -0.05, 0.05, seed=seeds()
+            ),
+            name="embedding",
+        )(inputs)
+    elif input_kind == "numeric":
+        inputs = keras.Input((None, n_inputs), dtype="float32", name="values")
+        x = inputs
+    else:
+        raise ValueError(f"input_kind must be 'symbols' or 'numeric'; got {input_kind!r}.")
+    for i, n_units in enumerate(stacked_units(units)):
+        x = rnn_layer(
+            cell, n_units, seeds=seeds, return_sequences=True, return_state=True,
+            recurrent_dropout=recurrent_dropout, name=f"rnn_{i}",
+        )(x)[0]
+        x = layers.Dropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
+    outputs = layers.Dense(
+        n_outputs,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        name="head",
+    )(x)
+    return keras.Model(inputs, outputs, name="autoregressive")

@@ -1,0 +1,398 @@
+"""The recurrent core every autoregressive estimator shares.
+
+* Rows are encoded once into two flat "streams" (the inputs and the targets,
+  aligned, one entry per predicted element) plus row offsets; training chunks
+  of ``seq_length`` are gathered from them batch by batch, so memory stays
+  O(corpus) and no one-hot or sliding-window copy is ever made.
+* Training runs Keras ``fit`` over a :class:`ChunkBatches` dataset shuffled by
+  our own generator, with a :class:`_FaultGuard` callback that keeps the last
+  finite weights, records the history and stops on a non-finite loss.
+* Inference carries the recurrent state across fixed-length time chunks, in
+  fixed-size batches, so a row's outputs never depend on ``seq_length`` or on
+  which rows share its batch (:func:`iter_row_outputs`).
+* Sampling runs one compiled loop over all steps, all samples as one batch
+  (:func:`make_symbol_sampler`).
+"""
+
+import math
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = [
+    "ChunkBatches",
+    "NonFiniteLossError",
+    "compile_function",
+    "draw_seed",
+    "iter_row_outputs",
+    "resolve_rng",
+    "train",
+]
+
+#: Time steps per compiled inference call (state is carried between calls).
+INFERENCE_CHUNK = 64
+#: Rows per inference batch; batches are always padded to this size so that a
+#: row's floating-point result does not depend on the rows beside it.
+INFERENCE_BATCH = 16
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Raised when the training loss becomes NaN or infinite.
+
+    The estimator keeps the weights of the last finite step, so it still
+    predicts and samples; its ``history_`` records the fault.
+    """
+
+
+# ---------------------------------------------------------------- randomness
+def resolve_rng(random_state):
+    """Return a ``numpy.random.Generator`` without touching global state.
+
+    ``None`` gives fresh OS entropy, an int a seeded generator, a
+    ``Generator`` is used as is and a ``RandomState`` is drawn from.
+    """
+    if random_state is None or isinstance(random_state, (int, np.integer)):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
+    raise ValueError(
+        "random_state must be None, an int, a numpy Generator or a RandomState; "
+        f"got {random_state!r}."
+    )
+
+
+def draw_seed(rng):
+    """Draw one int seed (for Keras initializers and dropout) from ``rng``."""
+    return int(rng.integers(0, 2**31 - 1))
+
+
+# ------------------------------------------------------------------ chunking
+def chunk_index(row_offsets, seq_length):
+    """Start offset and length of every training chunk.
+
+    Row ``r`` covers ``[row_offsets[r], row_offsets[r + 1])`` of the streams
+    and is cut into consecutive chunks of ``seq_length`` elements (the last
+    one shorter). Returns two int64 arrays in stream order.
+    """
+    lengths = np.diff(row_offsets)
+    n_chunks = -(-lengths // seq_length)  # ceil; an empty row has no chunk
+    row_of_chunk = np.repeat(np.arange(len(lengths)), n_chunks)
+    first_chunk = np.cumsum(n_chunks) - n_chunks
+    within = np.arange(n_chunks.sum()) - np.repeat(first_chunk, n_chunks)
+    starts = row_offsets[row_of_chunk] + within * seq_length
+    sizes = np.minimum(seq_length, row_offsets[row_of_chunk + 1] - starts)
+    return starts.astype(np.int64), sizes.astype(np.int64)
+
+
+class ChunkBatches(keras.utils.PyDataset):
+    """Batches of ``(inputs, targets, weights)`` gathered from the streams.
+
+    Padding (after the end of a short last chunk) has weight 0. With
+    ``rng`` set, chunk order is reshuffled by that generator every epoch and
+    the last batch is filled up by wrapping around, so every batch is full.
+    """
+
+    def __init__(self, inputs, targets, starts, sizes, *, seq_length, batch_size,
+                 rng=None, input_pad=0):
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.inputs, self.targets = inputs, targets
+        self.starts, self.sizes = starts, sizes
+        self.seq_length = seq_length
+        self.batch_size = min(batch_size, len(starts))
+        self.rng = rng
+        self.input_pad = input_pad
+        self.order = np.arange(len(starts))
+        self.on_epoch_end()
+
+    def __len__(self):
+        return math.ceil(len(self.starts) / self.batch_size)
+
+    def on_epoch_end(self):
+        if self.rng is not None:
+            self.order = self.rng.permutation(len(self.starts))
+
+    def __getitem__(self, index):
+        idx = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        if self.rng is not None and len(idx) < self.batch_size:
+            idx = np.concatenate([idx, self.order[: self.batch_size - len(idx)]])
+        steps = np.arange(self.seq_length)
+        valid = steps < self.sizes[idx, None]
+        positions = np.where(valid, self.starts[idx, None] + steps, self.starts[idx, None])
+        x = self.inputs[positions]
+        x[~valid] = self.input_pad
+        y = self.targets[positions]
+        if x.dtype.kind in "iu":
+            x = x.astype(np.int32)
+        if y.dtype.kind in "iu":
+            y = y.astype(np.int32)
+        return x, y, valid.astype(np.float32)
+
+
+# ------------------------------------------------------------------ training
+class _FaultGuard(keras.callbacks.Callback):
+    """Keep the last finite weights, record the history, stop on NaN loss."""
+
+    def __init__(self, history):
+        super().__init__()
+        self.history = history
+        self.good_weights = None
+        self.fault = None
+        self.epoch = 0
+        self.batch = 0
+        self._epoch_start = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self._epoch_start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batch = batch
+        loss = float((logs or {}).get("loss", 0.0))
+        if math.isfinite(loss):
+            self.good_weights = self.model.get_weights()
+        else:
+            self.fault = "nan_loss"
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.fault is not None:
+            return  # recorded by finish()
+        self._record(logs or {}, "completed")
+
+    def _record(self, logs, status):
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+        self.history.setdefault("epoch_time", []).append(
+            time.perf_counter() - (self._epoch_start or time.perf_counter())
+        )
+        self.history.setdefault("status", []).append(status)
+
+    def finish(self, status):
+        """Restore the last finite weights and record the partial epoch."""
+        if self.good_weights is not None:
+            self.model.set_weights(self.good_weights)
+        keys = [k for k in self.history if k not in ("status", "epoch_time")] or ["loss"]
+        self._record({k: math.nan for k in keys}, status)
+
+
+def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
+          callbacks=None, verbose=0, history=None, caller="estimator"):
+    """Fit ``model`` on ``dataset``; return ``(history, n_epochs)``.
+
+    ``history`` (a dict of per-epoch lists) is extended in place, also when
+    training stops on a fault: a non-finite loss restores the last finite
+    weights and raises :class:`NonFiniteLossError`; ``KeyboardInterrupt``
+    restores them too and is re-raised.
+    """
+    history = {} if history is None else history
+    n_before = len(history.get("status", []))
+    guard = _FaultGuard(history)
+    all_callbacks = [guard]
+    if n_iter_no_change is not None:
+        all_callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss" if validation is not None else "loss",
+                patience=n_iter_no_change,
+                restore_best_weights=True,
+            )
+        )
+    all_callbacks.extend(callbacks or [])
+    try:
+        model.fit(
+            dataset,
+            epochs=epochs,
+            validation_data=validation,
+            callbacks=all_callbacks,
+            verbose=verbose,
+            shuffle=False,  # ChunkBatches shuffles with our own generator
+        )
+    except KeyboardInterrupt:
+        guard.finish("interrupted")
+        raise
+    if guard.fault is not None:
+        guard.finish(guard.fault)
+        raise NonFiniteLossError(
+            f"Training of {caller} stopped at epoch {guard.epoch + 1}, batch "
+            f"{guard.batch + 1}: the loss became NaN or infinite. The estimator "
+            "keeps the weights of the last finite step; lower learning_rate or "
+            "set clipnorm (e.g. clipnorm=1.0) and fit again."
+        )
+    return history, len(history.get("status", [])) - n_before
+
+
+# ----------------------------------------------------------------- compiling
+def compile_function(fn):
+    """Compile ``fn`` with the active Keras backend (eager on PyTorch)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    return fn
+
+
+def rnn_layers(model):
+    """The recurrent layers of a model built by ``seqrnn._builders``."""
+    layers = []
+    while True:
+        try:
+            layers.append(model.get_layer(f"rnn_{len(layers)}"))
+        except ValueError:
+            return layers
+
+
+def _n_states(layer):
+    return 2 if isinstance(layer, keras.layers.LSTM) else 1
+
+
+def zero_states(model, batch_size):
+    """Zero initial states for every recurrent layer: a list of lists."""
+    return [
+        [np.zeros((batch_size, layer.units), np.float32) for _ in range(_n_states(layer))]
+        for layer in rnn_layers(model)
+    ]
+
+
+def build_inference_model(model):
+    """A model that maps ``(inputs, mask, *states)`` to ``(outputs, *states)``.
+
+    It shares every layer (and so every weight) with ``model``; padded time
+    steps (mask False) leave the state unchanged, so the state returned for a
+    row is the state after its last real element.
+    """
+    inputs = keras.Input(model.inputs[0].shape[1:], dtype=model.inputs[0].dtype)
+    mask = keras.Input((None,), dtype="bool")
+    flat_state_inputs, final_states = [], []
+    try:
+        x = model.get_layer("embedding")(inputs)
+    except ValueError:
+        x = inputs
+    for layer in rnn_layers(model):
+        states = [keras.Input((layer.units,)) for _ in range(_n_states(layer))]
+        flat_state_inputs.extend(states)
+        out = layer(x, mask=mask, initial_state=states)
+        x = out[0]
+        final_states.extend(out[1:])
+    outputs = model.get_layer("head")(x)
+    return keras.Model([inputs, mask, *flat_state_inputs], [outputs, *final_states])
+
+
+def iter_row_outputs(inference_model, model, rows, *, input_pad=0):
+    """Run every row through the network, carrying state across time chunks.
+
+    Parameters
+    ----------
+    rows : list of ndarray
+        The input sequence of each row, shape ``(T_i,)`` or ``(T_i, f)``.
+
+    Yields
+    ------
+    row_ids, t0, outputs, valid
+        ``outputs[k, j]`` is the head output for row ``row_ids[k]`` at time
+        ``t0 + j``; ``valid[k, j]`` says whether that step is real.
+    At exhaustion the generator returns the final states of every row, as a
+    list (per layer) of lists of arrays of shape ``(n_rows, units)``.
+    """
+    n_rows = len(rows)
+    lengths = np.array([len(r) for r in rows], dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    final = [
+        [np.zeros((n_rows, s.shape[1]), np.float32) for s in layer_states]
+        for layer_states in zero_states(model, 1)
+    ]
+    trailing = rows[0].shape[1:] if n_rows else ()
+    dtype = rows[0].dtype if n_rows else np.int32
+    for b0 in range(0, n_rows, INFERENCE_BATCH):
+        batch_rows = order[b0:b0 + INFERENCE_BATCH]
+        n_real = len(batch_rows)
+        t_max = int(lengths[batch_rows].max()) if n_real else 0
+        t_pad = max(INFERENCE_CHUNK, -(-t_max // INFERENCE_CHUNK) * INFERENCE_CHUNK)
+        x = np.full((INFERENCE_BATCH, t_pad, *trailing), input_pad, dtype=dtype)
+        valid = np.zeros((INFERENCE_BATCH, t_pad), dtype=bool)
+        for k, r in enumerate(batch_rows):
+            x[k, : lengths[r]] = rows[r]
+            valid[k, : lengths[r]] = True
+        states = zero_states(model, INFERENCE_BATCH)
+        for t0 in range(0, max(t_max, 1), INFERENCE_CHUNK):
+            sl = slice(t0, t0 + INFERENCE_CHUNK)
+            flat = [s for layer_states in states for s in layer_states]
+            result = inference_model.predict_on_batch([x[:, sl], valid[:, sl], *flat])
+            outputs, flat = result[0], list(result[1:])
+            i = 0
+            for layer_states in states:
+                for j in range(len(layer_states)):
+                    layer_states[j] = flat[i]
+                    i += 1
+            yield batch_rows, t0, outputs[:n_real], valid[:n_real, sl]
+        for layer_final, layer_states in zip(final, states):
+            for f, s in zip(layer_final, layer_states):
+                f[batch_rows] = s[:n_real]
+    return final
+
+
+# ------------------------------------------------------------------ sampling
+def make_symbol_sampler(model, *, greedy, top_k):
+    """Compile a loop that samples ``n_steps`` symbols for a batch of streams.
+
+    The returned function takes ``(first_ids, uniforms, temperature, top_p,
+    banned, *flat_states)``: the last input id of every stream ``(B,)``, one
+    uniform number per stream and step ``(B, n_steps)`` (drawn by the caller
+    from its own generator, so results are reproducible on every backend),
+    the temperature and nucleus mass as scalars, a ``(n_outputs,)`` float mask
+    of outputs never to sample, and the initial states. It returns the
+    sampled *output* indices ``(B, n_steps)``. Symbol ``k`` of the output
+    vocabulary is fed back as input id ``k + input_offset``, which the caller
+    encodes by passing ``input_offset`` through ``first_ids``' convention.
+    """
+    embedding = model.get_layer("embedding")
+    cells = [layer.cell for layer in rnn_layers(model)]
+    head = model.get_layer("head")
+    n_per_layer = [_n_states(layer) for layer in rnn_layers(model)]
+
+    def sample(first_ids, uniforms, temperature, top_p, banned, input_offset, *flat_states):
+        n_steps = ops.shape(uniforms)[1]
+        states, i = [], 0
+        for n in n_per_layer:
+            states.append(list(flat_states[i:i + n]))
+            i += n
+        out = ops.zeros(ops.shape(uniforms), dtype="int32")
+
+        def step(t, carry):
+            ids, states, out = carry
+            h = embedding(ids)
+            new_states = []
+            for cell, s in zip(cells, states):
+                h, s = cell(h, s, training=False)
+                new_states.append(list(s))
+            logits = head(h) - banned * 1e9
+            if greedy:
+                nxt = ops.cast(ops.argmax(logits, axis=-1), "int32")
+            else:
+                logits = logits / temperature
+                if top_k is not None:
+                    kth = ops.top_k(logits, top_k, sorted=True)[0][:, -1:]
+                    logits = ops.where(logits < kth, -1e9, logits)
+                probs = ops.softmax(logits, axis=-1)
+                sorted_probs = ops.flip(ops.sort(probs, axis=-1), axis=-1)
+                mass_before = ops.cumsum(sorted_probs, axis=-1) - sorted_probs
+                kept = ops.where(mass_before < top_p, sorted_probs, 2.0)
+                threshold = ops.min(kept, axis=-1, keepdims=True)
+                probs = ops.where(probs >= threshold, probs, 0.0)
+                cdf = ops.cumsum(probs, axis=-1)
+                u = ops.expand_dims(ops.take(uniforms, t, axis=1), -1) * cdf[:, -1:]
+                nxt = ops.cast(ops.sum(ops.cast(cdf <= u, "int32"), axis=-1), "int32")
+                nxt = ops.minimum(nxt, ops.shape(logits)[-1] - 1)
+            out = ops.slice_update(out, (0, t), ops.expand_dims(nxt, -1))
+            return nxt + input_offset, new_states, out
+
+        return ops.fori_loop(0, n_steps, step, (first_ids, states, out))[2]
+
+    return compile_function(sample)

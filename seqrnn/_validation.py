@@ -1,0 +1,175 @@
+"""Parameter constraints and the input-checking helpers every estimator shares.
+
+Parameters are validated with scikit-learn's constraint machinery, so every
+message reads the same way: "The 'units' parameter of CharLM must be ...
+Got -3 instead." Input checks raise one sentence naming the argument, what is
+allowed and what was given.
+"""
+
+from collections.abc import Iterable
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "RNN_PARAMETER_CONSTRAINTS",
+    "StrOptions",
+    "Units",
+    "check_documents",
+    "check_n_steps",
+    "check_sampling_params",
+    "validate_params",
+]
+
+
+class Units(Options):
+    """A positive int, or a non-empty tuple/list of positive ints (stacked layers).
+
+    (Subclasses ``Options`` only so that scikit-learn's validator accepts it.)
+    """
+
+    def __init__(self):
+        super().__init__(object, set())
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, Integral) and not isinstance(val, bool):
+            return val >= 1
+        if isinstance(val, (tuple, list)) and len(val) > 0:
+            return all(
+                isinstance(v, Integral) and not isinstance(v, bool) and v >= 1
+                for v in val
+            )
+        return False
+
+    def __str__(self):
+        return "a positive int or a non-empty tuple of positive ints"
+
+
+#: Hyper-parameters shared by every recurrent estimator (see DESIGN.md).
+RNN_PARAMETER_CONSTRAINTS = {
+    "cell": [StrOptions({"lstm", "gru", "rnn"})],
+    "units": [Units()],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "clipnorm": [Interval(Real, 0, None, closed="neither"), None],
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+    "callbacks": [list, tuple, None],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state", np.random.Generator],
+    "verbose": ["verbose"],
+}
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its ``_parameter_constraints``.
+
+    Raises ``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``)
+    naming the parameter, the class, what is allowed and what was given.
+    """
+    validate_parameter_constraints(
+        estimator._parameter_constraints,
+        estimator.get_params(deep=False),
+        caller_name=type(estimator).__name__,
+    )
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_documents(X, *, caller, argument="X", allow_empty_documents=True):
+    """Return ``X`` as a list of ``str``: an iterable of documents.
+
+    A bare ``str`` is refused (it is one document, not a list of them), as is
+    anything that is not an iterable of strings.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{caller} expects {argument} to be an iterable of documents; got a "
+            f"single {type(X).__name__} instead. Wrap it in a list: [text]."
+        )
+    if not isinstance(X, Iterable):
+        raise TypeError(
+            f"{caller} expects {argument} to be an iterable of str documents; "
+            f"got {type(X).__name__} instead."
+        )
+    docs = list(X.ravel() if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1 else X)
+    for i, doc in enumerate(docs):
+        if isinstance(doc, np.str_):
+            docs[i] = str(doc)
+        elif not isinstance(doc, str):
+            raise TypeError(
+                f"{caller} expects every document in {argument} to be a str; "
+                f"document {i} is {type(doc).__name__} ({_describe(doc)})."
+            )
+    if not docs:
+        raise ValueError(f"{caller} expects at least one document in {argument}; got none.")
+    if not allow_empty_documents and not any(docs):
+        raise ValueError(
+            f"{caller} expects at least one non-empty document in {argument}; "
+            f"all {len(docs)} documents are empty."
+        )
+    return docs
+
+
+def check_n_steps(n_steps, *, caller):
+    """Check that ``n_steps`` is a positive int and return it as ``int``."""
+    if not isinstance(n_steps, Integral) or isinstance(n_steps, bool) or n_steps < 1:
+        raise ValueError(
+            f"The 'n_steps' argument of {caller} must be an int >= 1. "
+            f"Got {_describe(n_steps)} instead."
+        )
+    return int(n_steps)
+
+
+def check_sampling_params(*, caller, temperature, n_samples=None, top_k=None, top_p=None):
+    """Validate the common arguments of ``sample``; raise before anything runs."""
+    if (
+        not isinstance(temperature, Real)
+        or isinstance(temperature, bool)
+        or not np.isfinite(temperature)
+        or temperature < 0
+    ):
+        raise ValueError(
+            f"The 'temperature' argument of {caller} must be a finite float >= 0. "
+            f"Got {_describe(temperature)} instead."
+        )
+    if n_samples is not None and (
+        not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1
+    ):
+        raise ValueError(
+            f"The 'n_samples' argument of {caller} must be None or an int >= 1. "
+            f"Got {_describe(n_samples)} instead."
+        )
+    if top_k is not None and (
+        not isinstance(top_k, Integral) or isinstance(top_k, bool) or top_k < 1
+    ):
+        raise ValueError(
+            f"The 'top_k' argument of {caller} must be None or an int >= 1. "
+            f"Got {_describe(top_k)} instead."
+        )
+    if top_p is not None and (
+        not isinstance(top_p, Real)
+        or isinstance(top_p, bool)
+        or not (0 < top_p <= 1)
+    ):
+        raise ValueError(
+            f"The 'top_p' argument of {caller} must be None or a float in (0, 1]. "
+            f"Got {_describe(top_p)} instead."
+        )
