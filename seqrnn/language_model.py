@@ -180,6 +180,8 @@ class CharLM(AutoregressiveEstimator):
         if hasattr(X, "to_numpy") and hasattr(X, "columns"):  # a DataFrame
             X = X.to_numpy()
         if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
+            if X.dtype.kind == "c":
+                raise ValueError(f"Complex data not supported: {name} got complex values in {argument}.")
             if X.ndim != 2:
                 raise ValueError(
                     f"{name} expects {argument} as a 2-D array of symbols (one row per "
@@ -192,6 +194,11 @@ class CharLM(AutoregressiveEstimator):
                 )
             if X.dtype.kind not in "biuf":
                 raise TypeError(f"{name} cannot use {X.dtype} values of {argument} as symbols.")
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"{name} got 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                    f"required: every row of {argument} is an empty sequence."
+                )
             return list(X)
         if isinstance(X, np.ndarray) and X.ndim not in (1, 2):
             raise ValueError(
@@ -357,7 +364,8 @@ class CharLM(AutoregressiveEstimator):
         y : ndarray of shape (n_rows,)
             Elements of ``classes_`` (one-character strings for text).
         """
-        return self.classes_[np.argmax(self._forward(X)[2][:, 1:], axis=1)]
+        logits = self._forward(X)[2]
+        return self.classes_[np.argmax(logits[:, 1:], axis=1)]
 
     def score_samples(self, X):
         """Total log-likelihood (nats) of each row, every element included.
