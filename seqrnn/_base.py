@@ -32,7 +32,7 @@ class AutoregressiveEstimator(BaseEstimator):
 
     # ------------------------------------------------------------ training
     def _fit_streams(self, inputs, targets, row_offsets, *, build_kwargs, loss,
-                     input_pad, rng, reuse_model):
+                     input_pad, rng, reuse_model, weights=None):
         """Build (or reuse) the network and train it on the encoded streams.
 
         Fitted attributes are assigned only after training ends, also when it
@@ -43,7 +43,7 @@ class AutoregressiveEstimator(BaseEstimator):
         if self.validation_fraction is not None and len(starts) > 1:
             n_val = min(len(starts) - 1, max(1, int(round(self.validation_fraction * len(starts)))))
         train_slice, val_slice = slice(0, len(starts) - n_val), slice(len(starts) - n_val, None)
-        common = dict(seq_length=self.seq_length, input_pad=input_pad)
+        common = dict(seq_length=self.seq_length, input_pad=input_pad, weights=weights)
         dataset = _core.ChunkBatches(
             inputs, targets, starts[train_slice], sizes[train_slice],
             batch_size=self.batch_size, rng=rng, **common,

@@ -91,15 +91,16 @@ def chunk_index(row_offsets, seq_length):
 class ChunkBatches(keras.utils.PyDataset):
     """Batches of ``(inputs, targets, weights)`` gathered from the streams.
 
-    Padding (after the end of a short last chunk) has weight 0. With
+    Padding (after the end of a short last chunk) has weight 0, and so has
+    every element whose entry in the optional ``weights`` stream is 0. With
     ``rng`` set, chunk order is reshuffled by that generator every epoch and
     the last batch is filled up by wrapping around, so every batch is full.
     """
 
     def __init__(self, inputs, targets, starts, sizes, *, seq_length, batch_size,
-                 rng=None, input_pad=0):
+                 rng=None, input_pad=0, weights=None):
         super().__init__(workers=1, use_multiprocessing=False)
-        self.inputs, self.targets = inputs, targets
+        self.inputs, self.targets, self.weights = inputs, targets, weights
         self.starts, self.sizes = starts, sizes
         self.seq_length = seq_length
         self.batch_size = min(batch_size, len(starts))
@@ -129,7 +130,10 @@ class ChunkBatches(keras.utils.PyDataset):
             x = x.astype(np.int32)
         if y.dtype.kind in "iu":
             y = y.astype(np.int32)
-        return x, y, valid.astype(np.float32)
+        w = valid.astype(np.float32)
+        if self.weights is not None:
+            w *= self.weights[positions]
+        return x, y, w
 
 
 # ------------------------------------------------------------------ training
@@ -343,21 +347,20 @@ def make_symbol_sampler(model, *, greedy, top_k):
     """Compile a loop that samples ``n_steps`` symbols for a batch of streams.
 
     The returned function takes ``(first_ids, uniforms, temperature, top_p,
-    banned, *flat_states)``: the last input id of every stream ``(B,)``, one
-    uniform number per stream and step ``(B, n_steps)`` (drawn by the caller
-    from its own generator, so results are reproducible on every backend),
-    the temperature and nucleus mass as scalars, a ``(n_outputs,)`` float mask
-    of outputs never to sample, and the initial states. It returns the
-    sampled *output* indices ``(B, n_steps)``. Symbol ``k`` of the output
-    vocabulary is fed back as input id ``k + input_offset``, which the caller
-    encodes by passing ``input_offset`` through ``first_ids``' convention.
+    input_offset, *flat_states)``: the last input id of every stream
+    ``(B,)``, one uniform number per stream and step ``(B, n_steps)`` (drawn
+    by the caller from its own generator, so results are reproducible on
+    every backend), the temperature and nucleus mass as scalars, the offset
+    between output index and input id (output ``k`` is fed back as input
+    ``k + input_offset``), and the initial states. It returns the sampled
+    output indices ``(B, n_steps)``.
     """
     embedding = model.get_layer("embedding")
     cells = [layer.cell for layer in rnn_layers(model)]
     head = model.get_layer("head")
     n_per_layer = [_n_states(layer) for layer in rnn_layers(model)]
 
-    def sample(first_ids, uniforms, temperature, top_p, banned, input_offset, *flat_states):
+    def sample(first_ids, uniforms, temperature, top_p, input_offset, *flat_states):
         n_steps = ops.shape(uniforms)[1]
         states, i = [], 0
         for n in n_per_layer:
@@ -372,7 +375,7 @@ def make_symbol_sampler(model, *, greedy, top_k):
             for cell, s in zip(cells, states):
                 h, s = cell(h, s, training=False)
                 new_states.append(list(s))
-            logits = head(h) - banned * 1e9
+            logits = head(h)
             if greedy:
                 nxt = ops.cast(ops.argmax(logits, axis=-1), "int32")
             else:

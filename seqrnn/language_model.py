@@ -20,11 +20,15 @@ from ._validation import Interval, check_n_steps, check_sampling_params
 
 __all__ = ["CharLM"]
 
-# Input ids: 0 pads, 1 starts every row, 2 is the unknown symbol and symbol k
-# of ``classes_`` is k + 3. Output index 0 is the unknown symbol (never a
-# training target, so never predicted) and symbol k is k + 1.
+# Input ids: 0 pads, 1 starts every row, 2 is the unknown symbol, and symbol k
+# of ``classes_`` is k + 3. Output k (of the softmax) is symbol k.
 PAD, BOS, UNK = 0, 1, 2
-_INPUT_OFFSET = 2  # input id = output index + 2
+_INPUT_OFFSET = 3
+
+
+def _input_ids(classes):
+    """Input ids of class indices (-1, an unseen symbol, is the unknown id)."""
+    return np.where(classes >= 0, classes + _INPUT_OFFSET, UNK)
 
 
 def _text_symbols(doc):
@@ -46,7 +50,8 @@ class CharLM(AutoregressiveEstimator):
     of strings, or the entries of a 2-D array). A symbol never seen in
     training maps to an unknown symbol: as context it is fed in as such, and
     as a target it gets the (tiny) probability the model gives the unknown
-    symbol; it is never predicted or sampled.
+    symbol; as a target it has probability ``unknown_probability_``, and it
+    is never predicted or sampled.
 
     Parameters
     ----------
@@ -99,6 +104,10 @@ class CharLM(AutoregressiveEstimator):
         ``epoch_time`` and ``status`` ("completed", "nan_loss", "interrupted").
     n_epochs_ : int
         Epochs run by the last ``fit``.
+    unknown_probability_ : float
+        Probability given to a symbol never seen in training, ``1 / (N + 1)``
+        for ``N`` training symbols; known symbols share the rest, so
+        ``score`` stays finite on text with new characters.
     n_features_in_ : int
         Features per time step: always 1 (one symbol).
 
@@ -234,7 +243,7 @@ class CharLM(AutoregressiveEstimator):
         return rows
 
     def _encode(self, rows, classes=None):
-        """Output indices of every row: symbol k -> k + 1, unseen -> 0."""
+        """Class indices of every row's symbols; an unseen symbol is -1."""
         classes = self.classes_ if classes is None else classes
         encoded = []
         for row in rows:
@@ -244,11 +253,11 @@ class CharLM(AutoregressiveEstimator):
                 pos = None
             if pos is None:
                 index = {s: i for i, s in enumerate(classes.tolist())}
-                encoded.append(np.array([index.get(s, -1) + 1 for s in row.tolist()], np.int64))
+                encoded.append(np.array([index.get(s, -1) for s in row.tolist()], np.int64))
                 continue
             pos = np.minimum(pos, len(classes) - 1)
             seen = classes[pos] == row
-            encoded.append(np.where(seen, pos + 1, 0).astype(np.int64))
+            encoded.append(np.where(seen, pos, -1).astype(np.int64))
         return encoded
 
     @staticmethod
@@ -288,13 +297,21 @@ class CharLM(AutoregressiveEstimator):
         warm = self._warm()
         classes = self.classes_ if warm else self._learn_classes(rows)
         encoded = self._encode(rows, classes)
-        n_out = len(classes) + 1
+        n_out = len(classes)
         dtype = np.min_scalar_type(n_out + _INPUT_OFFSET)
-        targets = np.concatenate(encoded).astype(dtype)
+        targets = np.concatenate(encoded)
+        # Only a warm start can meet symbols outside its vocabulary; they are
+        # fed in as the unknown symbol and never used as targets.
+        weights = (targets >= 0) if (targets < 0).any() else None
+        targets = np.maximum(targets, 0).astype(dtype)
         inputs = np.concatenate(
-            [np.concatenate([[BOS], e[:-1] + _INPUT_OFFSET]) for e in encoded if len(e)]
+            [np.concatenate([[BOS], _input_ids(e[:-1])]) for e in encoded if len(e)]
         ).astype(dtype)
         row_offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])])
+        if not warm:
+            # Probability kept for a symbol never seen in training: one in
+            # (number of training symbols + 1), a Laplace-style estimate.
+            self.unknown_probability_ = 1.0 / (len(targets) + 1)
         build_kwargs = dict(
             n_inputs=n_out + _INPUT_OFFSET,
             n_outputs=n_out,
@@ -314,7 +331,7 @@ class CharLM(AutoregressiveEstimator):
             loss=keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, reduction="mean_with_sample_weight"
             ),
-            input_pad=PAD, rng=rng, reuse_model=warm,
+            input_pad=PAD, rng=rng, reuse_model=warm, weights=weights,
         )
 
     # ------------------------------------------------------------ inference
@@ -322,18 +339,18 @@ class CharLM(AutoregressiveEstimator):
         """Per-row total log-likelihood, element count and next-symbol logits."""
         self._check_fitted()
         encoded = self._encode(self._check_rows(X, argument))
-        rows = [np.concatenate([[BOS], e + _INPUT_OFFSET]).astype(np.int32) for e in encoded]
+        rows = [np.concatenate([[BOS], _input_ids(e)]).astype(np.int32) for e in encoded]
         n = len(rows)
         loglik = np.zeros(n)
-        last_logits = np.zeros((n, len(self.classes_) + 1), np.float32)
+        last_logits = np.zeros((n, len(self.classes_)), np.float32)
+        log_seen, log_unseen = np.log1p(-self.unknown_probability_), np.log(self.unknown_probability_)
         for row_ids, t0, outputs, valid in self._run_rows(rows, input_pad=PAD):
-            logp = log_softmax(outputs.astype(np.float64), axis=-1)
+            logp = log_softmax(outputs.astype(np.float64), axis=-1) + log_seen
             for k, r in enumerate(row_ids):
-                target = encoded[r]
-                stop = min(len(target), t0 + outputs.shape[1])
-                if stop > t0:
-                    steps = np.arange(t0, stop)
-                    loglik[r] += logp[k, steps - t0, target[t0:stop]].sum()
+                target = encoded[r][t0:t0 + outputs.shape[1]]
+                if len(target):
+                    picked = logp[k, np.arange(len(target)), np.maximum(target, 0)]
+                    loglik[r] += np.where(target >= 0, picked, log_unseen).sum()
                 last = len(target)  # position predicting the element after the row
                 if t0 <= last < t0 + outputs.shape[1]:
                     last_logits[r] = outputs[k, last - t0]
@@ -350,7 +367,7 @@ class CharLM(AutoregressiveEstimator):
         -------
         proba : ndarray of shape (n_rows, n_classes)
         """
-        return softmax(self._forward(X)[2][:, 1:].astype(np.float64), axis=-1)
+        return softmax(self._forward(X)[2].astype(np.float64), axis=-1)
 
     def predict(self, X):
         """The most probable next symbol after each row (the whole row is context).
@@ -365,7 +382,7 @@ class CharLM(AutoregressiveEstimator):
             Elements of ``classes_`` (one-character strings for text).
         """
         logits = self._forward(X)[2]
-        return self.classes_[np.argmax(logits[:, 1:], axis=1)]
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def score_samples(self, X):
         """Total log-likelihood (nats) of each row, every element included.
@@ -455,14 +472,14 @@ class CharLM(AutoregressiveEstimator):
                     f"sequence of symbols; got {type(context).__name__}."
                 )
             prefix = self._encode([symbols])[0]
-            if len(prefix) and not prefix.any():
+            if len(prefix) and (prefix < 0).all():
                 raise ValueError(
                     f"The 'context' argument of {caller} contains only symbols never "
                     f"seen in training ({context!r}); give a context with at least one "
                     "known symbol."
                 )
         batch = 1 if n_samples is None else int(n_samples)
-        inputs = np.concatenate([[BOS], prefix + _INPUT_OFFSET]).astype(np.int32)
+        inputs = np.concatenate([[BOS], _input_ids(prefix)]).astype(np.int32)
         runner = self._run_rows([inputs[:-1]], input_pad=PAD) if len(inputs) > 1 else None
         if runner is None:
             states = _core.zero_states(self.model_, batch)
@@ -477,19 +494,17 @@ class CharLM(AutoregressiveEstimator):
             ("sampler", greedy, top_k),
             lambda: _core.make_symbol_sampler(
                 self.model_, greedy=greedy,
-                top_k=None if top_k is None else min(int(top_k), len(self.classes_) + 1),
+                top_k=None if top_k is None else min(int(top_k), len(self.classes_)),
             ),
         )
         rng = _core.resolve_rng(random_state)
         uniforms = rng.random((batch, n_steps), dtype=np.float32)
-        banned = np.zeros(len(self.classes_) + 1, np.float32)
-        banned[0] = 1.0  # the unknown symbol is never generated
         out = sampler(
             np.full((batch,), inputs[-1], np.int32), uniforms,
             np.float32(max(temperature, 1e-6)), np.float32(1.0 if top_p is None else top_p),
-            banned, np.int32(_INPUT_OFFSET), *[s for layer in states for s in layer],
+            np.int32(_INPUT_OFFSET), *[s for layer in states for s in layer],
         )
-        symbols = self.classes_[np.asarray(out) - 1]
+        symbols = self.classes_[np.asarray(out)]
         results = ["".join(s) for s in symbols] if symbols.dtype == "<U1" else list(symbols)
         return results[0] if n_samples is None else results
 

@@ -1,0 +1,61 @@
+"""Sampling from a fitted pipeline: the context is prepared like the training rows."""
+
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["generate"]
+
+
+def generate(estimator, n_steps, context=None, **kwargs):
+    """Sample the continuation of ``context`` from a fitted model or pipeline.
+
+    For a :class:`~sklearn.pipeline.Pipeline`, ``context`` is first passed, as
+    one row, through every step but the last (so ``"To be"`` is lower-cased
+    and normalised like the training text by a ``CharSequenceVectorizer``),
+    then the last step's ``sample`` continues it.
+
+    Parameters
+    ----------
+    estimator : Pipeline or estimator with a ``sample`` method
+        A fitted ``CharLM`` or ``RNNForecaster``, or a pipeline ending in one.
+        The transformers before it must map one row to one row (as every
+        seqrnn text transformer does).
+    n_steps : int
+        Number of elements to generate.
+    context : str or sequence, default=None
+        The beginning to continue; None starts a new sequence.
+    **kwargs
+        Passed to ``sample``: ``n_samples``, ``temperature``, ``top_k``,
+        ``top_p``, ``random_state``.
+
+    Returns
+    -------
+    sample
+        What the last step's ``sample`` returns.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from seqrnn import CharLM, CharSequenceVectorizer, generate
+    >>> pipe = make_pipeline(
+    ...     CharSequenceVectorizer(), CharLM(units=8, epochs=1, random_state=0)
+    ... ).fit(["To be, or not to be"])
+    >>> len(generate(pipe, 10, context="TO BE", random_state=0))
+    10
+    """
+    if isinstance(estimator, Pipeline):
+        model = estimator.steps[-1][1]
+        if context is not None:
+            for _, step in estimator.steps[:-1]:
+                if step is None or step == "passthrough":
+                    continue
+                check_is_fitted(step)
+                context = step.transform([context])[0]
+    else:
+        model = estimator
+    if not hasattr(model, "sample"):
+        raise TypeError(
+            "generate expects a fitted CharLM or RNNForecaster, or a Pipeline ending "
+            f"in one; got {type(model).__name__}, which has no 'sample' method."
+        )
+    return model.sample(n_steps, context=context, **kwargs)

@@ -1,0 +1,315 @@
+"""CharLM through its public API, with tiny models shared by module fixtures."""
+
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from seqrnn import CharLM, CharSequenceVectorizer, NonFiniteLossError, generate
+from seqrnn import _core
+
+DOCS = [
+    "to be, or not to be, that is the question.",
+    "whether 'tis nobler in the mind to suffer",
+    "the slings and arrows of outrageous fortune,",
+    "or to take arms against a sea of troubles",
+    "and by opposing end them. to die, to sleep;",
+    "no more; and by a sleep to say we end",
+]
+
+
+def tiny(**params):
+    defaults = dict(units=8, embedding_dim=4, epochs=2, seq_length=16, batch_size=8, random_state=0)
+    return CharLM(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return tiny(epochs=3, learning_rate=0.01).fit(DOCS)
+
+
+def test_fit_learns_vocabulary_and_history(lm):
+    assert "".join(lm.classes_) == "".join(sorted(set("".join(DOCS))))
+    assert lm.n_epochs_ == 3 and lm.n_features_in_ == 1
+    assert lm.history_["status"] == ["completed"] * 3
+    assert len(lm.history_["loss"]) == 3
+    assert lm.history_["loss"][-1] < lm.history_["loss"][0]
+
+
+def test_predict_one_symbol_per_row(lm):
+    pred = lm.predict(["to be or not to b", "", "xyz never seen"])
+    assert pred.shape == (3,)
+    assert all(p in lm.classes_ for p in pred)
+    proba = lm.predict_proba(["to be", "the"])
+    assert proba.shape == (2, len(lm.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (lm.classes_[proba.argmax(axis=1)] == lm.predict(["to be", "the"])).all()
+
+
+def test_score_is_mean_loglik_per_element(lm):
+    per_row = lm.score_samples(DOCS)
+    assert per_row.shape == (len(DOCS),) and (per_row < 0).all()
+    assert lm.score(DOCS) == pytest.approx(per_row.sum() / sum(map(len, DOCS)))
+
+
+def test_score_matches_chained_next_symbol_probabilities(lm):
+    doc = "to be or"
+    prefixes = [doc[:t] for t in range(len(doc))]
+    proba = lm.predict_proba(prefixes)
+    index = {c: i for i, c in enumerate(lm.classes_)}
+    chained = sum(np.log(proba[t, index[c]]) for t, c in enumerate(doc))
+    # known symbols share 1 - unknown_probability_
+    chained += len(doc) * np.log1p(-lm.unknown_probability_)
+    assert lm.score_samples([doc])[0] == pytest.approx(chained, rel=1e-6)
+    unseen = lm.score_samples(["to@"])[0] - lm.score_samples(["to"])[0]
+    assert unseen == pytest.approx(np.log(lm.unknown_probability_))
+
+
+def test_inference_does_not_depend_on_chunking(lm, monkeypatch):
+    long_doc = " ".join(DOCS)
+    reference = lm.score_samples([long_doc, DOCS[0]])
+    monkeypatch.setattr(_core, "INFERENCE_CHUNK", 7)
+    np.testing.assert_allclose(lm.score_samples([long_doc, DOCS[0]]), reference, rtol=1e-5)
+    # seq_length only shapes training chunks
+    assert clone(lm).set_params(seq_length=3).get_params()["seq_length"] == 3
+    lm2 = pickle.loads(pickle.dumps(lm)).set_params(seq_length=5)
+    np.testing.assert_allclose(lm2.score_samples([long_doc, DOCS[0]]), reference, rtol=1e-5)
+
+
+def test_padding_never_changes_a_prediction(lm):
+    alone = lm.predict_proba(["to b"])
+    beside = lm.predict_proba(["to b", " ".join(DOCS) * 3, "x"])
+    np.testing.assert_array_equal(alone[0], beside[0])
+
+
+def test_unseen_symbols_map_to_unknown(lm):
+    assert np.isfinite(lm.score(["qqq zzz 123"]))
+    assert lm.predict(["@@@"])[0] in lm.classes_
+    assert "@" not in lm.sample(50, context="@to", random_state=0)
+
+
+def test_sample_text(lm):
+    text = lm.sample(40, context="to be", random_state=1)
+    assert isinstance(text, str) and len(text) == 40
+    assert set(text) <= set(lm.classes_)
+    assert lm.sample(40, context="to be", random_state=1) == text
+    many = lm.sample(20, n_samples=5, random_state=2)
+    assert isinstance(many, list) and len(many) == 5 and all(len(s) == 20 for s in many)
+    assert len(set(many)) > 1
+    assert len(lm.sample(1)) == 1
+
+
+def test_greedy_sampling_follows_predict(lm):
+    context = "to be"
+    greedy = lm.sample(6, context=context, temperature=0)
+    expected = ""
+    for _ in range(6):
+        expected += lm.predict([context + expected])[0]
+    assert greedy == expected
+    assert lm.sample(6, context=context, top_k=1, random_state=3) == greedy
+    assert lm.sample(6, context=context, top_p=1e-6, random_state=4) == greedy
+
+
+def test_top_k_restricts_choices(lm):
+    context = "to be"
+    top2 = set(lm.classes_[np.argsort(lm.predict_proba([context])[0])[-2:]])
+    firsts = {s[0] for s in lm.sample(1, context=context, n_samples=64, top_k=2, random_state=0)}
+    assert firsts <= top2
+
+
+def test_same_random_state_same_model():
+    a = tiny().fit(DOCS[:3]).predict_proba(DOCS[:3])
+    b = tiny().fit(DOCS[:3]).predict_proba(DOCS[:3])
+    np.testing.assert_array_equal(a, b)
+    c = tiny(random_state=1).fit(DOCS[:3]).predict_proba(DOCS[:3])
+    assert not np.array_equal(a, c)
+
+
+def test_fit_leaves_global_random_state_alone():
+    np.random.seed(123)
+    random.seed(123)
+    before_np, before_py = np.random.get_state(), random.getstate()
+    tiny(random_state=None, dropout=0.5).fit(DOCS[:2])
+    after_np = np.random.get_state()
+    assert before_np[0] == after_np[0] and np.array_equal(before_np[1], after_np[1])
+    assert random.getstate() == before_py
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_other_cells_and_stacked_layers(cell):
+    lm = tiny(cell=cell, units=(6, 5), epochs=1).fit(DOCS[:2])
+    assert [layer.units for layer in _core.rnn_layers(lm.model_)] == [6, 5]
+    assert len(lm.sample(10, context="to", random_state=0)) == 10
+    assert np.isfinite(lm.score(DOCS[:2]))
+
+
+def test_rows_of_symbols():
+    X = np.array([[0, 1, 2, 0, 1, 2], [1, 2, 0, 1, 2, 0]])
+    lm = tiny(epochs=1).fit(X)
+    assert lm.classes_.tolist() == [0, 1, 2]
+    assert lm.predict(X).shape == (2,)
+    ragged = [np.array([0, 1]), np.array([2, 0, 1, 2, 0])]
+    assert lm.predict(ragged).shape == (2,)
+    path = lm.sample(7, context=[0, 1], random_state=0)
+    assert isinstance(path, np.ndarray) and path.shape == (7,)
+
+
+def test_validation_and_early_stopping():
+    lm = tiny(epochs=6, validation_fraction=0.3, n_iter_no_change=1, learning_rate=0.05).fit(DOCS)
+    assert len(lm.history_["val_loss"]) == lm.n_epochs_ <= 6
+
+
+def test_warm_start_continues_training():
+    lm = tiny(epochs=1, warm_start=True).fit(DOCS)
+    weights = lm.model_.get_weights()
+    lm.fit(DOCS)
+    assert len(lm.history_["loss"]) == 2
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, lm.model_.get_weights()))
+
+
+class _Poison(keras.callbacks.Callback):
+    """Make the weights NaN (or interrupt) before the given batch."""
+
+    def __init__(self, at_batch, interrupt=False):
+        super().__init__()
+        self.at_batch, self.interrupt = at_batch, interrupt
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == self.at_batch:
+            if self.interrupt:
+                raise KeyboardInterrupt
+            self.model.set_weights([w * np.nan for w in self.model.get_weights()])
+
+
+def test_nan_loss_keeps_last_good_weights():
+    lm = tiny(epochs=2, batch_size=2, callbacks=[_Poison(at_batch=2)])
+    with pytest.raises(NonFiniteLossError, match="learning_rate.*clipnorm"):
+        lm.fit(DOCS)
+    assert lm.history_["status"][-1] == "nan_loss"
+    assert all(np.isfinite(w).all() for w in lm.model_.get_weights())
+    assert np.isfinite(lm.score(DOCS))
+    assert len(lm.sample(10, random_state=0)) == 10
+
+
+def test_keyboard_interrupt_keeps_weights_and_reraises():
+    lm = tiny(epochs=2, batch_size=2, callbacks=[_Poison(at_batch=1, interrupt=True)])
+    with pytest.raises(KeyboardInterrupt):
+        lm.fit(DOCS)
+    assert lm.history_["status"] == ["interrupted"]
+    assert lm.predict(["to b"]).shape == (1,)
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        ("to be or not", TypeError, r"\[text\]"),
+        (["", ""], ValueError, "non-empty"),
+        ([], ValueError, "at least one row"),
+        (["ok", 3], TypeError, "row 1"),
+        (np.zeros((2, 3, 4)), ValueError, "3-D"),
+        (np.array([[1.0, np.nan]]), ValueError, "NaN"),
+    ],
+)
+def test_bad_fit_input_leaves_fitted_estimator_intact(lm, X, error, match):
+    before = lm.predict_proba(DOCS[:2])
+    classes, history = lm.classes_.copy(), dict(lm.history_)
+    with pytest.raises(error, match=match):
+        lm.fit(X)
+    np.testing.assert_array_equal(lm.predict_proba(DOCS[:2]), before)
+    assert np.array_equal(lm.classes_, classes) and lm.history_ == history
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"seq_length": 0}, "seq_length"),
+        ({"seq_length": 2.5}, "seq_length"),
+        ({"units": -3}, "units"),
+        ({"units": (4, 0)}, "units"),
+        ({"cell": "transformer"}, "cell"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=f"'{match}' parameter of CharLM"):
+        tiny(**params).fit(DOCS)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_steps": 0}, "n_steps"),
+        ({"n_steps": 2.0}, "n_steps"),
+        ({"temperature": -1.0}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"top_k": 0}, "top_k"),
+        ({"n_samples": 0}, "n_samples"),
+        ({"context": "@#$"}, "never seen"),
+    ],
+)
+def test_bad_sample_arguments(lm, kwargs, match):
+    kwargs = {"n_steps": 5, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        lm.sample(**kwargs)
+
+
+def test_not_fitted():
+    for method in ("predict", "predict_proba", "score", "score_samples"):
+        with pytest.raises(NotFittedError):
+            getattr(tiny(), method)(DOCS)
+    with pytest.raises(NotFittedError):
+        tiny().sample(5)
+
+
+@pytest.fixture(scope="module")
+def pipe():
+    return Pipeline([("vec", CharSequenceVectorizer()), ("lm", tiny(epochs=2))]).fit(
+        [d.upper() for d in DOCS]
+    )
+
+
+def test_pipeline(pipe):
+    assert pipe.predict(["to be or not to b"]).shape == (1,)
+    assert np.isfinite(pipe.score(DOCS[:2]))
+    # the context is lower-cased like the training text
+    assert generate(pipe, 12, context="TO BE", random_state=0) == pipe[-1].sample(
+        12, context="to be", random_state=0
+    )
+
+
+def test_grid_search_and_cross_val_predict():
+    pipe = Pipeline([("vec", CharSequenceVectorizer()), ("lm", tiny(epochs=1))])
+    search = GridSearchCV(pipe, {"lm__units": [4, 8], "lm__seq_length": [8, 32]}, cv=2)
+    search.fit(DOCS)
+    assert set(search.best_params_) == {"lm__units", "lm__seq_length"}
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    pred = cross_val_predict(pipe, DOCS, cv=KFold(3))
+    assert pred.shape == (len(DOCS),)
+
+
+def test_joblib_round_trip_in_fresh_process(pipe, tmp_path):
+    import joblib
+
+    path = tmp_path / "pipe.joblib"
+    joblib.dump(pipe, path)
+    expected = generate(pipe, 30, context="to be", random_state=7)
+    code = textwrap.dedent(
+        f"""
+        import joblib, seqrnn
+        pipe = joblib.load({str(path)!r})
+        print(repr(seqrnn.generate(pipe, 30, context="to be", random_state=7)))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == repr(expected)
