@@ -1,28 +1,36 @@
 """seqrnn: scikit-learn-compatible recurrent sequence models on Keras 3.
 
-Importing seqrnn imports Keras (and its backend) and changes no global state
-beyond quietening TensorFlow's C++ start-up log.
+Importing seqrnn is cheap and changes no global state: the estimators (and so
+Keras and its backend) are imported on first use.
 """
 
-import os as _os
-
-# Keep TensorFlow's C++ start-up log quiet unless the user asked for it.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from . import datasets  # noqa: E402
-from ._core import NonFiniteLossError  # noqa: E402
-from .generation import generate  # noqa: E402
-from .language_model import CharLM  # noqa: E402
-from .text import CharSequenceVectorizer, make_next_char_dataset  # noqa: E402
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CharLM",
-    "CharSequenceVectorizer",
-    "NonFiniteLossError",
-    "__version__",
-    "datasets",
-    "generate",
-    "make_next_char_dataset",
-]
+# public name -> module that defines it
+_PUBLIC = {
+    "CharLM": "language_model",
+    "CharSequenceVectorizer": "text",
+    "NonFiniteLossError": "_core",
+    "generate": "generation",
+    "make_next_char_dataset": "text",
+}
+_SUBMODULES = {"callbacks", "datasets"}
+
+__all__ = sorted([*_PUBLIC, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'seqrnn' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

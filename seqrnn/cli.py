@@ -14,24 +14,45 @@ DEMO_PROMPT = "iago"
 
 
 def _quiet_tensorflow():
-    # Must happen before TensorFlow is imported (seqrnn imports it lazily here).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    """Import TensorFlow (if it is the backend) with its start-up log silenced.
+
+    TensorFlow's C++ runtime writes its start-up notices straight to file
+    descriptor 2 before any logging is configured, so the descriptor itself is
+    pointed at /dev/null while it loads; Python warnings from Keras and
+    TensorFlow are filtered for the command's run.
+    """
     import logging
     import warnings
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.getLogger("absl").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="keras")
     warnings.filterwarnings("ignore", module="tensorflow")
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_logical_devices()  # the device scan logs once more
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
-def _add_training_options(parser, *, epochs):
+def _add_training_options(parser, *, epochs, time_budget=None):
+    budget = "no limit" if time_budget is None else f"{time_budget:g}"
     parser.add_argument("--units", type=int, default=256, help="LSTM units (default: 256)")
     parser.add_argument("--epochs", type=int, default=epochs, help=f"passes over the corpus (default: {epochs})")
     parser.add_argument("--seq-length", type=int, default=100, help="training chunk length (default: 100)")
     parser.add_argument("--batch-size", type=int, default=32, help="chunks per batch (default: 32)")
     parser.add_argument("--learning-rate", type=float, default=0.003, help="Adam learning rate (default: 0.003)")
     parser.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    parser.add_argument("--time-budget", type=float, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -72,7 +93,7 @@ def build_parser():
         "demo", help="train on Othello and print generated text",
         description="The classic tutorial: train a character LSTM on Othello, then generate.",
     )
-    _add_training_options(demo, epochs=20)
+    _add_training_options(demo, epochs=30, time_budget=120.0)
     _add_sampling_options(demo)
     demo.add_argument("--prompt", default=DEMO_PROMPT, metavar="TEXT", help=f"text to continue (default: {DEMO_PROMPT!r})")
     return parser
@@ -81,6 +102,7 @@ def build_parser():
 def _train_pipeline(docs, args):
     from sklearn.pipeline import Pipeline
 
+    from .callbacks import TimeBudget
     from .language_model import CharLM
     from .text import CharSequenceVectorizer
 
@@ -90,6 +112,7 @@ def _train_pipeline(docs, args):
             units=args.units, epochs=args.epochs, seq_length=args.seq_length,
             batch_size=args.batch_size, learning_rate=args.learning_rate,
             random_state=args.random_state, verbose=0 if args.quiet else 1,
+            callbacks=None if args.time_budget is None else [TimeBudget(args.time_budget)],
         )),
     ])
     start = time.perf_counter()
