@@ -68,14 +68,15 @@ class CharLM(AutoregressiveEstimator):
     seq_length : int, default=100
         Length of the training chunks (truncated back-propagation through
         time). Has no effect on ``predict``, ``score`` or ``sample``.
-    learning_rate : float, default=0.001
-        Adam's learning rate.
+    learning_rate : float, default=0.003
+        Adam's learning rate (higher than Keras's 0.001: on character data it
+        reaches a lower loss in the same time).
     clipnorm : float or None, default=None
         Clip each gradient to this norm (a remedy for exploding gradients).
     epochs : int, default=10
         Passes over the training chunks.
-    batch_size : int, default=64
-        Chunks per batch.
+    batch_size : int, default=32
+        Chunks per batch (each chunk holds ``seq_length`` targets).
     validation_fraction : float or None, default=None
         Fraction of the chunks, taken from the end of the data, held out to
         compute ``val_loss`` (and to early-stop on, with ``n_iter_no_change``).
@@ -143,10 +144,10 @@ class CharLM(AutoregressiveEstimator):
         dropout=0.2,
         recurrent_dropout=0.0,
         seq_length=100,
-        learning_rate=0.001,
+        learning_rate=0.003,
         clipnorm=None,
         epochs=10,
-        batch_size=64,
+        batch_size=32,
         validation_fraction=None,
         n_iter_no_change=None,
         callbacks=None,
@@ -271,6 +272,26 @@ class CharLM(AutoregressiveEstimator):
                 "numbers); the rows mix types that cannot be compared."
             ) from None
 
+    def _training_streams(self, rows, classes):
+        """Encode rows once into the compact streams training gathers from.
+
+        Returns ``(inputs, targets, weights, row_offsets)``: element ``i`` of
+        the streams is one prediction (input id -> target class), ids in the
+        smallest unsigned dtype that holds them; ``weights`` is None unless
+        some target is unknown (only a warm start meets new symbols: they are
+        fed in as the unknown symbol and never used as targets).
+        """
+        encoded = self._encode(rows, classes)
+        dtype = np.min_scalar_type(len(classes) + _INPUT_OFFSET)
+        targets = np.concatenate(encoded)
+        weights = (targets >= 0) if (targets < 0).any() else None
+        targets = np.maximum(targets, 0).astype(dtype)
+        inputs = np.concatenate(
+            [np.concatenate([[BOS], _input_ids(e[:-1])]) for e in encoded if len(e)]
+        ).astype(dtype)
+        row_offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])])
+        return inputs, targets, weights, row_offsets
+
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
         """Learn the vocabulary of ``X`` and train the network on every position.
@@ -296,18 +317,8 @@ class CharLM(AutoregressiveEstimator):
             )
         warm = self._warm()
         classes = self.classes_ if warm else self._learn_classes(rows)
-        encoded = self._encode(rows, classes)
         n_out = len(classes)
-        dtype = np.min_scalar_type(n_out + _INPUT_OFFSET)
-        targets = np.concatenate(encoded)
-        # Only a warm start can meet symbols outside its vocabulary; they are
-        # fed in as the unknown symbol and never used as targets.
-        weights = (targets >= 0) if (targets < 0).any() else None
-        targets = np.maximum(targets, 0).astype(dtype)
-        inputs = np.concatenate(
-            [np.concatenate([[BOS], _input_ids(e[:-1])]) for e in encoded if len(e)]
-        ).astype(dtype)
-        row_offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])])
+        inputs, targets, weights, row_offsets = self._training_streams(rows, classes)
         if not warm:
             # Probability kept for a symbol never seen in training: one in
             # (number of training symbols + 1), a Laplace-style estimate.
