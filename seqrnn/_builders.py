@@ -123,3 +123,106 @@ def build_autoregressive_model(
         name="head",
     )(x)
     return keras.Model(inputs, outputs, name="autoregressive")
+
+
+def _backward_twin(forward, seeds):
+    """The backward half of a bidirectional layer, with its own seeds.
+
+    ``keras.layers.Bidirectional`` would otherwise copy the forward layer's
+    config, initializer seeds included, so both directions would start from
+    the same weights.
+    """
+    config = forward.get_config()
+    config.update(
+        go_backwards=True,
+        name=f"{forward.name}_backward",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seeds()),
+        seed=seeds(),
+    )
+    return type(forward).from_config(config)
+
+
+def build_sequence_model(
+    *,
+    n_inputs,
+    n_outputs,
+    input_kind="numeric",
+    embedding_dim=32,
+    cell="lstm",
+    units=32,
+    bidirectional=False,
+    dropout=0.0,
+    recurrent_dropout=0.0,
+    seed=0,
+):
+    """Build the whole-sequence network of the supervised sequence estimators.
+
+    Input -> (Embedding) -> [RNN -> Dropout] * len(units) -> Dense head. The
+    last recurrent layer returns its final output only: one vector per row.
+    The model takes a boolean ``mask`` input besides the sequences, passed to
+    every recurrent layer, so padded steps (after the end of a row) leave the
+    state unchanged and never change a row's output.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input ids, padding and unknown ids included
+        (``input_kind="symbols"``), or features per time step
+        (``input_kind="numeric"``).
+    n_outputs : int
+        Width of the head: one logit per class, or one value per target.
+    input_kind : {"numeric", "symbols"}, default="numeric"
+        Float features fed directly, or integer ids through an ``Embedding``.
+    embedding_dim, cell, units, bidirectional, dropout, recurrent_dropout : \
+see the estimators.
+    seed : int, default=0
+        Parent seed of every initializer and dropout layer.
+
+    Returns
+    -------
+    model : keras.Model
+        Maps ``[ids (batch, time) or values (batch, time, n_inputs), mask
+        (batch, time)]`` to ``(batch, n_outputs)`` raw head outputs.
+
+    Examples
+    --------
+    >>> model = build_sequence_model(n_inputs=3, n_outputs=2, units=(4, 4))
+    >>> [tuple(i.shape) for i in model.inputs], model.output_shape
+    ([(None, None, 3), (None, None)], (None, 2))
+    """
+    seeds = _Seeds(seed)
+    if input_kind == "symbols":
+        inputs = keras.Input((None,), dtype="int32", name="ids")
+        x = layers.Embedding(
+            n_inputs,
+            embedding_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(
+                -0.05, 0.05, seed=seeds()
+            ),
+            name="embedding",
+        )(inputs)
+    elif input_kind == "numeric":
+        inputs = keras.Input((None, n_inputs), dtype="float32", name="values")
+        x = inputs
+    else:
+        raise ValueError(f"input_kind must be 'symbols' or 'numeric'; got {input_kind!r}.")
+    mask = keras.Input((None,), dtype="bool", name="mask")
+    sizes = stacked_units(units)
+    for i, n_units in enumerate(sizes):
+        layer = rnn_layer(
+            cell, n_units, seeds=seeds, return_sequences=i < len(sizes) - 1,
+            recurrent_dropout=recurrent_dropout, name=f"rnn_{i}",
+        )
+        if bidirectional:
+            layer = layers.Bidirectional(
+                layer, backward_layer=_backward_twin(layer, seeds), name=f"bidirectional_{i}"
+            )
+        x = layer(x, mask=mask)
+        x = layers.Dropout(dropout, seed=seeds(), name=f"dropout_{i}")(x)
+    outputs = layers.Dense(
+        n_outputs,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+        name="head",
+    )(x)
+    return keras.Model([inputs, mask], outputs, name="sequence")

@@ -399,3 +399,72 @@ def make_symbol_sampler(model, *, greedy, top_k):
         return ops.fori_loop(0, n_steps, step, (first_ids, states, out))[2]
 
     return compile_function(sample)
+
+
+# ---------------------------------------------------------- numeric sampling
+#: Smallest predicted standard deviation of a Gaussian head, in the
+#: standardised units the network works in: it keeps the log-likelihood
+#: finite where the training series is (almost) deterministic.
+MIN_GAUSSIAN_SCALE = 1e-3
+
+
+def gaussian_scale(raw):
+    """Standard deviation of a Gaussian head from its raw (unbounded) output.
+
+    ``softplus(raw) + MIN_GAUSSIAN_SCALE``: positive, smooth, and linear for
+    large outputs. Works on tensors and on NumPy arrays (returns a tensor).
+    """
+    return ops.softplus(raw) + MIN_GAUSSIAN_SCALE
+
+
+def make_gaussian_sampler(model, *, target_column):
+    """Compile a loop that draws ``n_steps`` values from a Gaussian head.
+
+    The head's output ``[:, 0]`` is the mean and ``[:, 1]`` the raw scale
+    (see :func:`gaussian_scale`). Every value drawn is written into column
+    ``target_column`` of the next input, so the paths feed back on
+    themselves; the other columns of the next input (known covariates, flags)
+    are given by the caller.
+
+    The returned function takes ``(first_inputs, next_inputs, noise,
+    temperature, *flat_states)``: the input of the first sampled step
+    ``(B, n_features)``; the input that follows each step ``(B, n_steps,
+    n_features)`` (its target column is overwritten); one standard-normal
+    number per path and step ``(B, n_steps)``, drawn by the caller from its
+    own generator so that results are reproducible on every backend; a
+    scalar temperature that multiplies the scale (0 gives the plug-in mean
+    path); and the initial states. It returns the values drawn ``(B,
+    n_steps)``, in the units the network predicts.
+    """
+    cells = [layer.cell for layer in rnn_layers(model)]
+    head = model.get_layer("head")
+    n_per_layer = [_n_states(layer) for layer in rnn_layers(model)]
+
+    def sample(first_inputs, next_inputs, noise, temperature, *flat_states):
+        n_steps = ops.shape(noise)[1]
+        is_target = ops.one_hot(target_column, ops.shape(first_inputs)[-1])
+        states, i = [], 0
+        for n in n_per_layer:
+            states.append(list(flat_states[i:i + n]))
+            i += n
+        out = ops.zeros(ops.shape(noise), dtype="float32")
+
+        def step(t, carry):
+            x, states, out = carry
+            h = x
+            new_states = []
+            for cell, s in zip(cells, states):
+                h, s = cell(h, s, training=False)
+                new_states.append(list(s))
+            params = head(h)
+            value = params[:, 0] + temperature * gaussian_scale(params[:, 1]) * ops.take(
+                noise, t, axis=1
+            )
+            value = ops.expand_dims(value, -1)
+            out = ops.slice_update(out, (0, t), value)
+            nxt = ops.take(next_inputs, t, axis=1)
+            return nxt * (1.0 - is_target) + value * is_target, new_states, out
+
+        return ops.fori_loop(0, n_steps, step, (first_inputs, states, out))[2]
+
+    return compile_function(sample)

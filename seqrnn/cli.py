@@ -93,7 +93,7 @@ def build_parser():
         "demo", help="train on Othello and print generated text",
         description="The classic tutorial: train a character LSTM on Othello, then generate.",
     )
-    _add_training_options(demo, epochs=30, time_budget=120.0)
+    _add_training_options(demo, epochs=30, time_budget=100.0)
     _add_sampling_options(demo)
     demo.add_argument("--prompt", default=DEMO_PROMPT, metavar="TEXT", help=f"text to continue (default: {DEMO_PROMPT!r})")
     return parser
