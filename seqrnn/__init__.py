@@ -14,6 +14,8 @@ _PUBLIC = {
     "CharSequenceVectorizer": "text",
     "NonFiniteLossError": "_core",
     "generate": "generation",
+    "load": "persistence",
+    "save": "persistence",
     "make_next_char_dataset": "text",
 }
 _SUBMODULES = {"callbacks", "datasets"}

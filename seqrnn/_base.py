@@ -14,11 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _builders, _core
 from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, validate_params
+from .persistence import SafeSaveMixin
 
 __all__ = ["AutoregressiveEstimator"]
 
 
-class AutoregressiveEstimator(BaseEstimator):
+class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
     """Base class: next-element models trained at every position of every row.
 
     Subclasses implement ``_head_loss()`` and encode their rows into the
@@ -32,11 +33,13 @@ class AutoregressiveEstimator(BaseEstimator):
 
     # ------------------------------------------------------------ training
     def _fit_streams(self, inputs, targets, row_offsets, *, build_kwargs, loss,
-                     input_pad, rng, reuse_model, weights=None):
+                     input_pad, rng, reuse_model, weights=None, fitted=None):
         """Build (or reuse) the network and train it on the encoded streams.
 
-        Fitted attributes are assigned only after training ends, also when it
-        ends on a fault (the weights are then the last finite ones).
+        Fitted attributes (the network, its history, and the subclass's own in
+        ``fitted``, such as its vocabulary) are assigned together, only after
+        training ends, also when it ends on a fault (the weights are then the
+        last finite ones): an error before that leaves the estimator as it was.
         """
         starts, sizes = _core.chunk_index(row_offsets, self.seq_length)
         n_val = 0
@@ -74,6 +77,7 @@ class AutoregressiveEstimator(BaseEstimator):
             )
         except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
             fault, n_epochs = exc, len(history.get("status", []))
+        self.__dict__.update(fitted or {})
         self.model_ = model
         self._build_kwargs = dict(build_kwargs)
         self.history_ = history

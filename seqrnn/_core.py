@@ -53,15 +53,17 @@ def resolve_rng(random_state):
     ``None`` gives fresh OS entropy, an int a seeded generator, a
     ``Generator`` is used as is and a ``RandomState`` is drawn from.
     """
-    if random_state is None or isinstance(random_state, (int, np.integer)):
+    if random_state is None or (
+        isinstance(random_state, (int, np.integer)) and random_state >= 0
+    ):
         return np.random.default_rng(random_state)
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(0, 2**31 - 1))
     raise ValueError(
-        "random_state must be None, an int, a numpy Generator or a RandomState; "
-        f"got {random_state!r}."
+        "random_state must be None, a non-negative int, a numpy Generator or a "
+        f"RandomState; got {random_state!r}."
     )
 
 
@@ -102,7 +104,9 @@ class ChunkBatches(keras.utils.PyDataset):
         super().__init__(workers=1, use_multiprocessing=False)
         self.inputs, self.targets, self.weights = inputs, targets, weights
         self.starts, self.sizes = starts, sizes
-        self.seq_length = seq_length
+        # No chunk is longer than the longest row: padding beyond it would be
+        # wasted work (and memory, for a huge seq_length).
+        self.seq_length = int(min(seq_length, sizes.max(initial=1)))
         self.batch_size = min(batch_size, len(starts))
         self.rng = rng
         self.input_pad = input_pad

@@ -248,14 +248,20 @@ class CharLM(AutoregressiveEstimator):
         """Class indices of every row's symbols; an unseen symbol is -1."""
         classes = self.classes_ if classes is None else classes
         encoded = []
-        for row in rows:
+        for r, row in enumerate(rows):
             try:
                 pos = np.searchsorted(classes, row)
             except TypeError:
                 pos = None
             if pos is None:
                 index = {s: i for i, s in enumerate(classes.tolist())}
-                encoded.append(np.array([index.get(s, -1) for s in row.tolist()], np.int64))
+                try:
+                    encoded.append(np.array([index.get(s, -1) for s in row.tolist()], np.int64))
+                except TypeError:
+                    raise TypeError(
+                        f"{type(self).__name__} needs hashable symbols (str, numbers); "
+                        f"row {r} of X holds unhashable ones."
+                    ) from None
                 continue
             pos = np.minimum(pos, len(classes) - 1)
             seen = classes[pos] == row
@@ -320,10 +326,13 @@ class CharLM(AutoregressiveEstimator):
         classes = self.classes_ if warm else self._learn_classes(rows)
         n_out = len(classes)
         inputs, targets, weights, row_offsets = self._training_streams(rows, classes)
+        # Assigned with the network, so that an error before training ends
+        # leaves a fitted estimator as it was.
+        fitted = dict(classes_=classes, n_features_in_=1)
         if not warm:
             # Probability kept for a symbol never seen in training: one in
             # (number of training symbols + 1), a Laplace-style estimate.
-            self.unknown_probability_ = 1.0 / (len(targets) + 1)
+            fitted["unknown_probability_"] = 1.0 / (len(targets) + 1)
         build_kwargs = dict(
             n_inputs=n_out + _INPUT_OFFSET,
             n_outputs=n_out,
@@ -335,11 +344,9 @@ class CharLM(AutoregressiveEstimator):
             recurrent_dropout=self.recurrent_dropout,
             seed=seed,
         )
-        self.classes_ = classes
-        self.n_features_in_ = 1
         return self._fit_streams(
             inputs, targets, row_offsets,
-            build_kwargs=build_kwargs,
+            build_kwargs=build_kwargs, fitted=fitted,
             loss=keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, reduction="mean_with_sample_weight"
             ),

@@ -36,6 +36,7 @@ from ._validation import (
     check_documents,
     validate_params,
 )
+from .persistence import SafeSaveMixin
 
 __all__ = ["CharSequenceVectorizer", "make_next_char_dataset"]
 
@@ -62,7 +63,7 @@ def _is_codec(name):
     return info.name.lower().replace("-", "_") == key.replace("-", "_")
 
 
-class CharSequenceVectorizer(TransformerMixin, BaseEstimator):
+class CharSequenceVectorizer(SafeSaveMixin, TransformerMixin, BaseEstimator):
     """Turn raw text into one normalised character sequence per document.
 
     Each document is read (``input``), decoded (``encoding``,
