@@ -77,7 +77,10 @@ def build_parser():
         "corpus", nargs="*", metavar="CORPUS",
         help="text files, one document each (default: the bundled Othello, one document per scene)",
     )
-    train.add_argument("-o", "--output", required=True, metavar="MODEL", help="where to save the model")
+    train.add_argument(
+        "-o", "--output", required=True, metavar="MODEL",
+        help="where to save the model, in seqrnn's safe format (loading it runs no code)",
+    )
     train.add_argument("--encoding", default="utf-8", help="encoding of the corpus files (default: utf-8)")
     _add_training_options(train, epochs=20)
 
@@ -85,7 +88,7 @@ def build_parser():
         "generate", help="generate text from a saved model",
         description="Continue a prompt with a model saved by 'seqrnn train'.",
     )
-    gen.add_argument("model", metavar="MODEL", help="a model saved by 'seqrnn train'")
+    gen.add_argument("model", metavar="MODEL", help="a model file saved by 'seqrnn train'")
     gen.add_argument("--prompt", default=None, metavar="TEXT", help="text to continue (default: none)")
     _add_sampling_options(gen)
 
@@ -140,7 +143,7 @@ def main(argv=None):
     """Entry point of the ``seqrnn`` console script."""
     args = build_parser().parse_args(argv)
     _quiet_tensorflow()
-    import joblib
+    from .persistence import load, save
 
     if args.command == "train":
         if args.corpus:
@@ -154,10 +157,10 @@ def main(argv=None):
 
             docs = load_shakespeare("othello")
         pipe = _train_pipeline(docs, args)
-        joblib.dump(pipe, args.output)
+        save(pipe, args.output)
         print(f"saved to {args.output}", file=sys.stderr)
     elif args.command == "generate":
-        pipe = joblib.load(args.model)
+        pipe = load(args.model)
         _print_sample(pipe, args)
     else:
         from .datasets import load_shakespeare

@@ -16,7 +16,7 @@ def test_help(command, capsys):
 def test_train_then_generate(tmp_path, capsys):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("To be, or not to be, that is the question.\n" * 5, encoding="utf-8")
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.seqrnn"
     tiny = ["--units", "4", "--epochs", "1", "--seq-length", "16", "--quiet"]
     assert main(["train", str(corpus), "-o", str(model), *tiny]) == 0
     assert model.exists()
