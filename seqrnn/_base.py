@@ -22,8 +22,9 @@ __all__ = ["AutoregressiveEstimator"]
 class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
     """Base class: next-element models trained at every position of every row.
 
-    Subclasses implement ``_head_loss()`` and encode their rows into the
-    streams that :meth:`_fit_streams` trains on.
+    Subclasses validate and encode their rows into the aligned input and
+    target streams that :meth:`_fit_streams` trains on, with the loss that
+    fits their head, and read :meth:`_run_rows` back for inference.
     """
 
     _parameter_constraints = {
