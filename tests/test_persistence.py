@@ -72,6 +72,20 @@ ESTIMATOR_CASES = [
         lambda: Pipeline([("vec", CharSequenceVectorizer()), ("lm", CharLM(**TINY))]),
         DOCS,
     ),
+    Case(
+        "RNNForecaster",
+        lambda: seqrnn.RNNForecaster(units=4, epochs=1, seq_length=12, random_state=0),
+        [np.sin(np.arange(40) / 3), np.cos(np.arange(25) / 4)],
+    ),
+    Case("SeriesWindower", lambda: seqrnn.SeriesWindower(window_length=5), np.sin(np.arange(30) / 3)),
+    Case(
+        "Pipeline(SeriesWindower, RNNForecaster)",
+        lambda: Pipeline([
+            ("win", seqrnn.SeriesWindower(window_length=6)),
+            ("fc", seqrnn.RNNForecaster(units=4, epochs=1, seq_length=6, random_state=0)),
+        ]),
+        np.sin(np.arange(30) / 3),
+    ),
 ]
 CASES = {case.name: case for case in ESTIMATOR_CASES}
 

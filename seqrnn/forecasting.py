@@ -1,0 +1,859 @@
+"""RNNForecaster: a next-value model of numeric series on a recurrent network.
+
+``CharLM``'s twin on numbers. Each row of ``X`` is one series (a whole
+series, one series of a panel, or a window); the network predicts a Gaussian
+distribution for every value from the values before it, the first one from
+a learned start state, with the same recurrent core as ``CharLM``: truncated
+back-propagation through time on chunks of ``seq_length`` for training,
+state carried across the whole row for ``predict`` and ``score``, and one
+compiled loop over all steps and all paths for ``sample``.
+
+What the network sees is the target series after an optional log transform
+and an optional differencing, standardised with statistics learned in
+``fit``; every result is returned in the units of the original series, and
+likelihoods include the Jacobian of those transforms, so that models fitted
+with different transforms compare by ``score``.
+"""
+
+import math
+from numbers import Integral
+
+import keras
+import numpy as np
+from keras import ops
+from scipy.sparse import issparse
+
+from . import _core
+from ._base import AutoregressiveEstimator
+from ._validation import (
+    Interval,
+    StrOptions,
+    check_n_steps,
+    check_sampling_params,
+)
+
+__all__ = ["RNNForecaster"]
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _GaussianNLL(keras.losses.Loss):
+    """Negative log-likelihood of a Gaussian head (mean, raw scale), in nats.
+
+    Reduced as the mean over the elements of weight 1, so that padding after
+    a short last chunk counts for nothing.
+    """
+
+    def __init__(self):
+        super().__init__(name="gaussian_nll", reduction="mean_with_sample_weight")
+
+    def call(self, y_true, y_pred):
+        scale = _core.gaussian_scale(y_pred[..., 1])
+        z = (y_true - y_pred[..., 0]) / scale
+        return 0.5 * ops.square(z) + ops.log(scale) + _HALF_LOG_2PI
+
+
+def _gaussian_logpdf(x, mean, scale):
+    z = (x - mean) / scale
+    return -0.5 * z * z - np.log(scale) - _HALF_LOG_2PI
+
+
+class RNNForecaster(AutoregressiveEstimator):
+    """Recurrent next-value forecaster with a Gaussian predictive distribution.
+
+    LSTM (or GRU / simple RNN) layers, each followed by Dropout, then a head
+    that gives the mean and the standard deviation of the next value. It is
+    trained on the Gaussian log-likelihood of every value of every row: the
+    first value from a learned start state (a zero input with a "start"
+    indicator), each later one from all values before it. Long rows are cut
+    into chunks of ``seq_length`` so that batches are full; ``predict``,
+    ``score`` and ``sample`` carry the recurrent state across the whole row.
+
+    Rows and padding
+        A row is one numeric series: ``X`` is a 2-D array ``(n_rows,
+        n_steps)`` of univariate series, a 3-D array ``(n_rows, n_steps,
+        n_features)`` whose column ``target_index`` is forecast and whose
+        other columns are covariates, or a list of series of any lengths.
+        NaN at the *start* of a row is padding: the series begins later (this
+        is how :class:`SeriesWindower` pads its first windows). Padding never
+        changes a prediction: a row predicts the same alone as beside others.
+        NaN after the first value is a missing value: an error, unless
+        ``missing="interpolate"``.
+
+    Transforms
+        The network models ``z_t = log(y_t) - log(y_{t-d})`` (each part
+        optional: ``log_transform``, ``differencing=d``), standardised by the
+        mean and standard deviation of ``z`` in the training data.
+        With differencing, the first ``d`` values of a row have no
+        difference; their likelihood is that of a Gaussian fitted to the
+        (log) levels of the training data, so that ``score`` still counts
+        every value.
+
+    Covariates
+        Covariates are read with the target value of the same time step, to
+        forecast the next step (covariates at time ``t`` inform the value at
+        ``t + 1``), so :meth:`predict` needs nothing beyond the row. Beyond
+        one step their future is unknown: :meth:`sample` then asks for it
+        through ``future_covariates`` and never invents it.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=32
+        Units of the recurrent layer; a tuple stacks several layers.
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell; ``"rnn"`` is the plain (Elman) RNN.
+    dropout : float, default=0.4
+        Rate of the Dropout layer after each recurrent layer (a strong
+        default: one series is little data).
+    recurrent_dropout : float, default=0.0
+        Dropout on the recurrent state (disables the cuDNN kernel on GPUs).
+    seq_length : int, default=100
+        Length of the training chunks (truncated back-propagation through
+        time). Has no effect on ``predict``, ``score`` or ``sample``.
+    learning_rate : float, default=0.003
+        Adam's learning rate.
+    clipnorm : float or None, default=1.0
+        Clip each gradient to this norm (a remedy for exploding gradients).
+    epochs : int, default=200
+        Passes over the training chunks. Series are small: one long series
+        makes only a few chunks, so an epoch is often a single gradient step.
+    batch_size : int, default=64
+        Chunks per batch.
+    validation_fraction : float or None, default=None
+        Fraction of the chunks, taken from the end of the data, held out to
+        compute ``val_loss`` (and to early-stop on, with ``n_iter_no_change``).
+    n_iter_no_change : int or None, default=None
+        Stop when the validation loss (the training loss without validation)
+        has not improved for this many epochs, and restore the best weights.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    warm_start : bool, default=False
+        Continue training the fitted network (and keep its standardisation)
+        when ``fit`` is called again.
+    random_state : int, numpy Generator or None, default=None
+        Seeds every initializer, dropout mask and shuffle. Global random
+        state is never touched.
+    verbose : int, default=0
+        1 shows the Keras progress bar.
+    target_index : int, default=0
+        The feature forecast when rows have several features per time step;
+        the others are covariates.
+    log_transform : bool, default=False
+        Model the log of the target (for multiplicative series: growth,
+        seasonality proportional to the level); the target must be positive.
+    differencing : int or None, default=None
+        Model the difference between each value and the value ``d`` steps
+        earlier: 1 for first differences (trending series), a season length
+        for seasonal differences.
+    missing : {"error", "interpolate"}, default="error"
+        What to do with a NaN after the first value of a row: raise, or fill
+        it by linear interpolation in time (a trailing NaN repeats the last
+        value).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network: mean and raw scale of the next standardised
+        value at every position.
+    history_ : dict of list
+        Per-epoch ``loss`` (mean Gaussian negative log-likelihood per
+        training value, standardised units), ``val_loss``, ``epoch_time`` and
+        ``status`` ("completed", "nan_loss", "interrupted").
+    n_epochs_ : int
+        Epochs run by the last ``fit``.
+    n_features_in_ : int
+        Features per time step (1 for univariate series).
+    target_mean_, target_scale_ : float
+        Mean and standard deviation of the modelled series ``z`` (after log
+        transform and differencing) in the training data.
+    level_mean_, level_scale_ : float or None
+        Mean and standard deviation of the (log) levels in the training data:
+        the distribution of the first ``differencing`` values of a row. None
+        without differencing.
+    covariate_mean_, covariate_scale_ : ndarray of shape (n_features_in_ - 1,)
+        Standardisation of the covariates (a constant covariate has scale 1).
+
+    See Also
+    --------
+    SeriesWindower : the window ending at each time step, one row per step.
+    CharLM : the same API for characters and symbols.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqrnn import RNNForecaster
+    >>> t = np.arange(120)
+    >>> y = 10 + np.sin(2 * np.pi * t / 12)
+    >>> fc = RNNForecaster(units=8, epochs=5, seq_length=24, random_state=0)
+    >>> fc = fc.fit([y])
+    >>> fc.predict([y[:60], y[:100]]).shape
+    (2,)
+    >>> fc.sample(6, context=y, n_samples=3, random_state=0).shape
+    (3, 6)
+    >>> lower, upper = fc.predict_interval(6, y, coverage=0.8, random_state=0)
+    >>> bool((lower <= upper).all())
+    True
+    """
+
+    _parameter_constraints = {
+        **AutoregressiveEstimator._parameter_constraints,
+        "target_index": [Interval(Integral, 0, None, closed="left")],
+        "log_transform": ["boolean"],
+        "differencing": [Interval(Integral, 1, None, closed="left"), None],
+        "missing": [StrOptions({"error", "interpolate"})],
+    }
+
+    def __init__(
+        self,
+        units=32,
+        *,
+        cell="lstm",
+        dropout=0.4,
+        recurrent_dropout=0.0,
+        seq_length=100,
+        learning_rate=0.003,
+        clipnorm=1.0,
+        epochs=200,
+        batch_size=64,
+        validation_fraction=None,
+        n_iter_no_change=None,
+        callbacks=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        target_index=0,
+        log_transform=False,
+        differencing=None,
+        missing="error",
+    ):
+        self.units = units
+        self.cell = cell
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.seq_length = seq_length
+        self.learning_rate = learning_rate
+        self.clipnorm = clipnorm
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.target_index = target_index
+        self.log_transform = log_transform
+        self.differencing = differencing
+        self.missing = missing
+
+    # ------------------------------------------------------------ checking
+    def _as_float(self, values, argument):
+        """``values`` as float64, with one clear error for non-numbers."""
+        name = type(self).__name__
+        values = np.asarray(values) if not isinstance(values, np.ndarray) else values
+        if values.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: {name} expects real numbers in "
+                f"{argument}; got complex values."
+            )
+        if values.dtype.kind in "US":
+            raise ValueError(
+                f"{name} expects numeric values in {argument}; got strings "
+                f"({values.dtype})."
+            )
+        try:
+            return values.astype(np.float64)
+        except TypeError as exc:
+            raise TypeError(
+                f"{name} expects numeric values in {argument}; converting them to "
+                f"float failed: {exc}."
+            ) from None
+        except ValueError as exc:
+            raise ValueError(
+                f"{name} expects numeric values in {argument}; converting them to "
+                f"float failed: {exc}."
+            ) from None
+
+    def _check_rows(self, X, argument="X"):
+        """Rows as a list of float64 arrays of shape ``(n_steps_i, n_features)``."""
+        name = type(self).__name__
+        if isinstance(X, (str, bytes)):
+            raise TypeError(
+                f"{name} expects {argument} to be an array or a list of numeric "
+                f"series; got a {type(X).__name__}."
+            )
+        if issparse(X):
+            raise TypeError(
+                f"{name} does not accept a sparse matrix as {argument}; pass a "
+                "dense array or a list of series."
+            )
+        if hasattr(X, "to_numpy") and hasattr(X, "columns"):  # a DataFrame
+            X = X.to_numpy()
+        if isinstance(X, np.ndarray) and not (X.dtype == object and X.ndim == 1):
+            if X.ndim not in (2, 3):
+                hint = (
+                    f" Reshape your data: for a single series pass [series] or "
+                    f"{argument}.reshape(1, -1)."
+                    if X.ndim == 1
+                    else ""
+                )
+                raise ValueError(
+                    f"{name} expects {argument} as a 2-D array (n_rows, n_steps), a 3-D "
+                    f"array (n_rows, n_steps, n_features) or a list of series; got a "
+                    f"{X.ndim}-D array of shape {X.shape}.{hint}"
+                )
+            if X.shape[0] == 0:
+                raise ValueError(
+                    f"{name} expects at least one row in {argument}; got shape {X.shape}."
+                )
+            if X.shape[1] == 0 or (X.ndim == 3 and X.shape[2] == 0):
+                raise ValueError(
+                    f"{name} got 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                    f"required: every row of {argument} is an empty series."
+                )
+            values = self._as_float(X, argument)
+            if values.ndim == 2:
+                values = values[:, :, np.newaxis]
+            return list(values)
+        try:
+            items = list(X)
+        except TypeError:
+            raise TypeError(
+                f"{name} expects {argument} to be an array or a list of numeric "
+                f"series; got {type(X).__name__}."
+            ) from None
+        if not items:
+            raise ValueError(f"{name} expects at least one row in {argument}; got none.")
+        rows = []
+        for i, item in enumerate(items):
+            if isinstance(item, (str, bytes, dict, set)):
+                raise TypeError(
+                    f"{name} expects every row of {argument} to be a numeric series; "
+                    f"row {i} is a {type(item).__name__}."
+                )
+            if hasattr(item, "to_numpy"):  # a pandas Series / DataFrame
+                item = item.to_numpy()
+            row = self._as_float(item, f"{argument} (row {i})")
+            if row.ndim == 1:
+                row = row[:, np.newaxis]
+            elif row.ndim != 2:
+                raise ValueError(
+                    f"{name} expects every row of {argument} to be a series of shape "
+                    f"(n_steps,) or (n_steps, n_features); row {i} has shape "
+                    f"{row.shape}. To pass one series, wrap it in a list: [series]."
+                )
+            rows.append(row)
+        widths = {row.shape[1] for row in rows}
+        if len(widths) > 1:
+            raise ValueError(
+                f"{name} expects the same number of features at every time step of "
+                f"{argument}; its rows have {sorted(widths)}."
+            )
+        return rows
+
+    def _clean_row(self, row, i, argument):
+        """Drop the leading padding; refuse or fill missing values and infinity."""
+        name = type(self).__name__
+        if np.isinf(row).any():
+            raise ValueError(
+                f"{name} does not accept infinity in {argument}; row {i} contains inf."
+            )
+        missing = np.isnan(row)
+        padding = np.cumprod(missing.all(axis=1)).astype(bool)
+        row, missing = row[~padding], missing[~padding]
+        if missing.any():
+            if self.missing == "error":
+                t = int(np.flatnonzero(missing.any(axis=1))[0] + padding.sum())
+                raise ValueError(
+                    f"{name} got NaN in {argument} at row {i}, time step {t}: only a "
+                    "NaN prefix is allowed (padding: the series starts later). Fill "
+                    "the gaps or set missing='interpolate'."
+                )
+            row = row.copy()
+            steps = np.arange(len(row))
+            for j in range(row.shape[1]):
+                known = ~missing[:, j]
+                if not known.any():
+                    raise ValueError(
+                        f"{name} cannot interpolate feature {j} of {argument} row {i}: "
+                        "it has no value at all."
+                    )
+                gaps = missing[:, j]
+                row[gaps, j] = np.interp(steps[gaps], steps[known], row[known, j])
+        return row
+
+    def _prepare(self, X, argument="X", *, n_features=None):
+        """Levels ``g`` (log if asked) and covariates of every row, checked."""
+        name = type(self).__name__
+        rows = self._check_rows(X, argument)
+        width = rows[0].shape[1]
+        if n_features is not None and width != n_features:
+            raise ValueError(
+                f"{argument} has {width} feature(s) per time step, but {name} was "
+                f"fitted with {n_features}."
+            )
+        if self.target_index >= width:
+            raise ValueError(
+                f"The 'target_index' parameter of {name} must be smaller than the "
+                f"number of features per time step of {argument} ({width}). Got "
+                f"{self.target_index} instead."
+            )
+        levels, covariates = [], []
+        cov_columns = [j for j in range(width) if j != self.target_index]
+        for i, row in enumerate(rows):
+            row = self._clean_row(row, i, argument)
+            y = row[:, self.target_index]
+            if self.log_transform:
+                if (y <= 0).any():
+                    raise ValueError(
+                        f"{name} with log_transform=True needs positive target values; "
+                        f"row {i} of {argument} contains {y[y <= 0][0]!r}."
+                    )
+                y = np.log(y)
+            levels.append(y)
+            covariates.append(row[:, cov_columns])
+        return levels, covariates
+
+    @property
+    def _lag(self):
+        return 0 if self.differencing is None else int(self.differencing)
+
+    def _modelled(self, g):
+        """The series the network models: differences of ``g`` at the lag."""
+        d = self._lag
+        return g[d:] - g[:-d] if d else g
+
+    def _network_inputs(self, z, covariates, fitted=None):
+        """Input rows ``(len(z) + 1, n_inputs)``: start, then each past step.
+
+        Standardised with the fitted attributes, or with those in ``fitted``
+        (``fit`` passes them before it assigns them).
+        """
+        fitted = vars(self) if not fitted else fitted
+        d = self._lag
+        u = (z - fitted["target_mean_"]) / fitted["target_scale_"]
+        v = (covariates[d:] - fitted["covariate_mean_"]) / fitted["covariate_scale_"]
+        n, n_cov = len(u), v.shape[1]
+        inputs = np.zeros((n + 1, n_cov + 2), np.float32)
+        inputs[0, -1] = 1.0  # the start indicator
+        inputs[1:, 0] = u
+        inputs[1:, 1:1 + n_cov] = v
+        return inputs, u
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None):
+        """Learn the standardisation of ``X`` and train the network on every value.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_steps) or (n_rows, n_steps, n_features), \
+                or list of series
+            One series per row; a list may hold series of different lengths,
+            each of shape ``(n_steps_i,)`` or ``(n_steps_i, n_features)``.
+        y : None
+            Ignored: the targets are ``X`` shifted by one.
+
+        Returns
+        -------
+        self : RNNForecaster
+        """
+        name = type(self).__name__
+        rng, seed = self._resolve_fit()
+        warm = self._warm()
+        levels, covariates = self._prepare(
+            X, n_features=self.n_features_in_ if warm else None
+        )
+        modelled = [self._modelled(g) for g in levels]
+        z_all = np.concatenate(modelled)
+        if len(z_all) < 2:
+            after = f" after differencing at lag {self._lag}" if self._lag else ""
+            raise ValueError(
+                f"{name} needs at least two values in X to learn from{after}; got "
+                f"{len(z_all)}."
+            )
+        fitted = {}  # assigned with the network, only once training has run
+        if not warm:
+            what = "log " if self.log_transform else ""
+            what += f"differenced (lag {self._lag}) " if self._lag else ""
+            scale = float(z_all.std())
+            # relative to the level: a constant series has round-off spread
+            if not scale > 1e-12 * max(1.0, abs(float(z_all.mean()))):
+                raise ValueError(
+                    f"{name} cannot learn from a constant series: every {what}target "
+                    f"value in X equals {float(z_all[0])!r}, so there is no variation "
+                    "to model."
+                )
+            cov_all, g_all = np.concatenate(covariates), np.concatenate(levels)
+            # a constant covariate carries no information; scale 1 avoids 0 / 0
+            cov_scale = cov_all.std(axis=0)
+            fitted = dict(
+                target_mean_=float(z_all.mean()),
+                target_scale_=scale,
+                covariate_mean_=cov_all.mean(axis=0),
+                covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
+                level_mean_=float(g_all.mean()) if self._lag else None,
+                level_scale_=float(g_all.std()) if self._lag else None,
+                n_features_in_=covariates[0].shape[1] + 1,
+            )
+        streams = [self._network_inputs(z, c, fitted) for z, c in zip(modelled, covariates)]
+        inputs = np.concatenate([x[:-1] for x, _ in streams])
+        targets = np.concatenate([u for _, u in streams]).astype(np.float32)
+        row_offsets = np.concatenate([[0], np.cumsum([len(u) for _, u in streams])])
+        build_kwargs = dict(
+            n_inputs=inputs.shape[1],
+            n_outputs=2,
+            input_kind="numeric",
+            cell=self.cell,
+            units=tuple(self.units) if isinstance(self.units, (list, tuple)) else self.units,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            seed=seed,
+        )
+        return self._fit_streams(
+            inputs, targets, row_offsets,
+            build_kwargs=build_kwargs, loss=_GaussianNLL(),
+            input_pad=0.0, rng=rng, reuse_model=warm, fitted=fitted,
+        )
+
+    # ------------------------------------------------------------ inference
+    def _outputs(self, input_rows):
+        """Head outputs (mean, scale) at every position of every input row, and
+        the final recurrent states of every row."""
+        outputs = [np.empty((len(r), 2)) for r in input_rows]
+        runner = self._run_rows(input_rows, input_pad=0.0)
+        while True:
+            try:
+                row_ids, t0, out, _ = next(runner)
+            except StopIteration as stop:
+                final_states = stop.value
+                break
+            for k, r in enumerate(row_ids):
+                stop_at = min(len(input_rows[r]), t0 + out.shape[1])
+                if stop_at > t0:
+                    outputs[r][t0:stop_at] = out[k, : stop_at - t0]
+        # one backend call for all rows: the head's raw scale -> standard deviation
+        raw = np.concatenate([out[:, 1] for out in outputs]).astype(np.float32)
+        scales = np.split(ops.convert_to_numpy(_core.gaussian_scale(raw)), np.cumsum(
+            [len(out) for out in outputs[:-1]]
+        ))
+        for out, scale in zip(outputs, scales):
+            out[:, 1] = scale
+        return outputs, final_states
+
+    def _forward(self, X, argument="X"):
+        """Per-row total log-likelihood, value count and next-value forecast."""
+        self._check_fitted()
+        levels, covariates = self._prepare(X, argument, n_features=self.n_features_in_)
+        d = self._lag
+        modelled = [self._modelled(g) for g in levels]
+        streams = [self._network_inputs(z, c) for z, c in zip(modelled, covariates)]
+        outputs, _ = self._outputs([x for x, _ in streams])
+        n = len(levels)
+        loglik, counts, forecast = np.zeros(n), np.zeros(n, np.int64), np.zeros(n)
+        for r, (g, (_, u), out) in enumerate(zip(levels, streams, outputs)):
+            mean, scale = out[:, 0], out[:, 1]
+            # log p(y) = log p(u) - log(target_scale_) for each modelled value
+            loglik[r] = _gaussian_logpdf(u, mean[:-1], scale[:-1]).sum()
+            loglik[r] -= len(u) * math.log(self.target_scale_)
+            if d:
+                loglik[r] += _gaussian_logpdf(g[:d], self.level_mean_, self.level_scale_).sum()
+            if self.log_transform:
+                loglik[r] -= g.sum()  # d log(y) / dy = 1 / y
+            counts[r] = len(g)
+            z_next = mean[-1] * self.target_scale_ + self.target_mean_
+            if not d:
+                forecast[r] = z_next
+            elif len(g) >= d:
+                forecast[r] = g[len(g) - d] + z_next
+            else:
+                forecast[r] = self.level_mean_
+        if self.log_transform:
+            forecast = np.exp(forecast)
+        return loglik, counts, forecast
+
+    def predict(self, X):
+        """The forecast of the next value after each row (the whole row is context).
+
+        The mean of the predictive distribution, transformed back to the
+        units of the series (with ``log_transform``, the exponential of the
+        mean log: the median).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_steps) or (n_rows, n_steps, n_features), \
+                or list of series
+
+        Returns
+        -------
+        y : ndarray of shape (n_rows,)
+        """
+        return self._forward(X)[2]
+
+    def score_samples(self, X):
+        """Total log-likelihood (nats) of each row, every value included.
+
+        In the units of the series: the Jacobian of the internal scaling and
+        log transform is included.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_steps) or (n_rows, n_steps, n_features), \
+                or list of series
+
+        Returns
+        -------
+        loglik : ndarray of shape (n_rows,)
+        """
+        return self._forward(X)[0]
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per value, in nats, in the units of the series.
+
+        Every value of every row counts (padding does not); the state is
+        carried across the whole row, so the value does not depend on
+        ``seq_length``. Because the Jacobian of the internal transforms is
+        included, models with different ``log_transform`` or
+        ``differencing`` compare by their score on the same data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_rows, n_steps) or (n_rows, n_steps, n_features), \
+                or list of series
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        loglik, counts, _ = self._forward(X)
+        if counts.sum() == 0:
+            raise ValueError(
+                f"{type(self).__name__}.score needs at least one value in X; all rows "
+                "are empty."
+            )
+        return float(loglik.sum() / counts.sum())
+
+    # ------------------------------------------------------------- sampling
+    def _future_inputs(self, future_covariates, n_steps, n_paths, caller):
+        """The non-target columns of the inputs that follow each sampled step."""
+        n_cov = self.n_features_in_ - 1
+        next_inputs = np.zeros((n_paths, n_steps, n_cov + 2), np.float32)
+        if n_cov == 0:
+            if future_covariates is not None:
+                raise ValueError(
+                    f"The 'future_covariates' argument of {caller} must be None for a "
+                    "model fitted without covariates. Got an array instead."
+                )
+            return next_inputs
+        if future_covariates is None:
+            if n_steps > 1:
+                raise ValueError(
+                    f"The 'future_covariates' argument of {caller} is required for a "
+                    f"model with {n_cov} covariate(s) and n_steps > 1: their values at "
+                    f"the {n_steps} forecast times, shape ({n_steps}, {n_cov}). Got None."
+                )
+            return next_inputs
+        future = self._as_float(future_covariates, "future_covariates")
+        if future.ndim == 1 and n_cov == 1:
+            future = future[:, np.newaxis]
+        if future.shape != (n_steps, n_cov) or not np.isfinite(future).all():
+            raise ValueError(
+                f"The 'future_covariates' argument of {caller} must be a finite array "
+                f"of shape ({n_steps}, {n_cov}): the covariates at each forecast time. "
+                f"Got shape {future.shape}."
+            )
+        next_inputs[:, :, 1:1 + n_cov] = (future - self.covariate_mean_) / self.covariate_scale_
+        return next_inputs
+
+    def _sample_paths(self, n_steps, context, *, n_paths, temperature, random_state,
+                      future_covariates, caller):
+        """``(n_paths, n_steps)`` sample paths in the units of the series."""
+        self._check_fitted()
+        n_steps = check_n_steps(n_steps, caller=caller)
+        check_sampling_params(caller=caller, temperature=temperature)
+        d = self._lag
+        if context is None:
+            g, covariates = np.zeros(0), np.zeros((0, self.n_features_in_ - 1))
+        else:
+            if np.ndim(context) not in (1, 2) or isinstance(context, (str, bytes)):
+                raise ValueError(
+                    f"The 'context' argument of {caller} must be None or one series of "
+                    f"shape (n_steps,) or (n_steps, n_features). Got "
+                    f"{_describe(context)} instead."
+                )
+            (g,), (covariates,) = self._prepare(
+                [context], "context", n_features=self.n_features_in_
+            )
+        if len(g) < d:
+            raise ValueError(
+                f"The 'context' argument of {caller} must hold at least {d} values for "
+                f"a model with differencing={d} (each forecast adds a difference to "
+                f"the value {d} steps earlier). Got {len(g)}."
+            )
+        next_inputs = self._future_inputs(future_covariates, n_steps, n_paths, caller)
+        inputs, _ = self._network_inputs(self._modelled(g), covariates)
+        if len(inputs) > 1:
+            _, states = self._outputs([inputs[:-1]])
+            states = [[np.repeat(s, n_paths, axis=0) for s in layer] for layer in states]
+        else:
+            states = _core.zero_states(self.model_, n_paths)
+        sampler = self._cached(
+            "gaussian_sampler",
+            lambda: _core.make_gaussian_sampler(self.model_, target_column=0),
+        )
+        noise = _core.resolve_rng(random_state).standard_normal(
+            (n_paths, n_steps), dtype=np.float32
+        )
+        u = sampler(
+            np.repeat(inputs[-1:], n_paths, axis=0), next_inputs, noise,
+            np.float32(temperature), *[s for layer in states for s in layer],
+        )
+        z = np.asarray(ops.convert_to_numpy(u), np.float64)
+        z = z * self.target_scale_ + self.target_mean_
+        if d:
+            path = np.empty((n_paths, d + n_steps))
+            path[:, :d] = g[len(g) - d:]
+            for t in range(n_steps):
+                path[:, d + t] = path[:, t] + z[:, t]
+            z = path[:, d:]
+        return np.exp(z) if self.log_transform else z
+
+    def sample(self, n_steps, context=None, *, n_samples=None, temperature=1.0,
+               random_state=None, future_covariates=None):
+        """Draw sample paths that continue ``context``.
+
+        Each value is drawn from the predictive distribution and fed back as
+        the next input; the recurrent state is carried from step to step
+        inside one compiled loop, all paths in one batch.
+
+        Parameters
+        ----------
+        n_steps : int
+            Number of values to draw (the context is not included).
+        context : array-like of shape (n_steps_context,) or \
+                (n_steps_context, n_features), default=None
+            The series to continue (all of it is context); None starts a new
+            series. With ``differencing=d`` at least ``d`` values are needed.
+        n_samples : int or None, default=None
+            None returns one path of shape ``(n_steps,)``; an int returns
+            ``(n_samples, n_steps)``.
+        temperature : float, default=1.0
+            Multiplies the predicted standard deviation; 0 gives the plug-in
+            mean path (each step's predicted mean fed back).
+        random_state : int, numpy Generator or None, default=None
+            The same value gives the same paths.
+        future_covariates : array-like of shape (n_steps, n_features - 1), default=None
+            For a model with covariates and ``n_steps > 1``: the covariates at
+            each forecast time, which the model does not forecast. (The
+            covariates of a time step inform the next one, so the last row
+            is not used; it is asked for so that rows match forecast times.)
+
+        Returns
+        -------
+        paths : ndarray of shape (n_steps,) or (n_samples, n_steps)
+            In the units of the series.
+        """
+        caller = f"{type(self).__name__}.sample"
+        check_sampling_params(caller=caller, temperature=temperature, n_samples=n_samples)
+        paths = self._sample_paths(
+            n_steps, context, n_paths=1 if n_samples is None else int(n_samples),
+            temperature=temperature, random_state=random_state,
+            future_covariates=future_covariates, caller=caller,
+        )
+        return paths[0] if n_samples is None else paths
+
+    def predict_quantiles(self, n_steps, context=None, quantiles=(0.1, 0.5, 0.9), *,
+                          n_samples=1000, random_state=None, future_covariates=None):
+        """Quantiles of the next ``n_steps`` values, from ``n_samples`` sample paths.
+
+        Parameters
+        ----------
+        n_steps : int
+            Forecast horizon.
+        context : array-like, default=None
+            The series to continue; see :meth:`sample`.
+        quantiles : float or sequence of float, default=(0.1, 0.5, 0.9)
+            Probabilities in [0, 1].
+        n_samples : int, default=1000
+            Sample paths drawn; more gives smoother quantiles.
+        random_state : int, numpy Generator or None, default=None
+            The same value gives the same quantiles.
+        future_covariates : array-like, default=None
+            See :meth:`sample`.
+
+        Returns
+        -------
+        quantiles : ndarray of shape (n_quantiles, n_steps)
+            Or ``(n_steps,)`` for a single float.
+        """
+        caller = f"{type(self).__name__}.predict_quantiles"
+        q = np.asarray(quantiles, dtype=np.float64) if np.ndim(quantiles) <= 1 else None
+        if q is None or q.size == 0 or not ((q >= 0) & (q <= 1)).all():
+            raise ValueError(
+                f"The 'quantiles' argument of {caller} must be a float or a non-empty "
+                f"sequence of floats in [0, 1]. Got {_describe(quantiles)} instead."
+            )
+        check_sampling_params(caller=caller, temperature=1.0, n_samples=n_samples)
+        paths = self._sample_paths(
+            n_steps, context, n_paths=int(n_samples), temperature=1.0,
+            random_state=random_state, future_covariates=future_covariates, caller=caller,
+        )
+        return np.quantile(paths, q, axis=0)
+
+    def predict_interval(self, n_steps, context=None, coverage=0.8, *, n_samples=1000,
+                         random_state=None, future_covariates=None):
+        """Central prediction interval of the next ``n_steps`` values.
+
+        The ``(1 - coverage) / 2`` and ``(1 + coverage) / 2`` quantiles of
+        ``n_samples`` sample paths, so it accounts for the uncertainty that
+        builds up along the paths.
+
+        Parameters
+        ----------
+        n_steps : int
+            Forecast horizon.
+        context : array-like, default=None
+            The series to continue; see :meth:`sample`.
+        coverage : float, default=0.8
+            Probability, in (0, 1), that each future value falls inside.
+        n_samples : int, default=1000
+            Sample paths drawn.
+        random_state : int, numpy Generator or None, default=None
+            The same value gives the same interval.
+        future_covariates : array-like, default=None
+            See :meth:`sample`.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_steps,)
+        """
+        if (
+            isinstance(coverage, bool)
+            or not isinstance(coverage, (int, float, np.floating))
+            or not 0 < coverage < 1
+        ):
+            raise ValueError(
+                f"The 'coverage' argument of {type(self).__name__}.predict_interval must "
+                f"be a float in (0, 1). Got {_describe(coverage)} instead."
+            )
+        alpha = (1.0 - coverage) / 2.0
+        lower, upper = self.predict_quantiles(
+            n_steps, context, (alpha, 1.0 - alpha), n_samples=n_samples,
+            random_state=random_state, future_covariates=future_covariates,
+        )
+        return lower, upper
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN is always accepted as padding at the start of a row; as a
+        # missing value only when asked for
+        tags.input_tags.allow_nan = self.missing == "interpolate"
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        return tags

@@ -1,0 +1,460 @@
+"""RNNForecaster through its public API, with tiny models shared by module fixtures."""
+
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from seqrnn import NonFiniteLossError, _core
+from seqrnn.forecasting import RNNForecaster
+from seqrnn.series import SeriesWindower
+
+T = np.arange(96)
+NOISE = 0.3 * np.random.default_rng(0).standard_normal(96)
+SEASONAL = 20 + 3 * np.sin(2 * np.pi * T / 12) + 0.02 * T + NOISE
+ROWS = [SEASONAL[:60], SEASONAL[20:96], SEASONAL[:35]]
+
+
+def tiny(**params):
+    defaults = dict(
+        units=8, epochs=4, seq_length=24, batch_size=8, learning_rate=0.01, random_state=0
+    )
+    return RNNForecaster(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def fc():
+    return tiny().fit(ROWS)
+
+
+@pytest.fixture(scope="module")
+def fc_log_diff():
+    """Log transform and seasonal differencing, on a positive series."""
+    return tiny(log_transform=True, differencing=12, epochs=2).fit([SEASONAL])
+
+
+def one_step_density(model, context, grid):
+    """Predictive density of the next value on ``grid``, from score_samples."""
+    rows = [np.append(context, v) for v in grid]
+    return np.exp(model.score_samples(rows) - model.score_samples([context])[0])
+
+
+# ------------------------------------------------------------------ fitting
+def test_fit_learns_standardisation_and_history(fc):
+    z = np.concatenate(ROWS)
+    assert fc.target_mean_ == pytest.approx(z.mean())
+    assert fc.target_scale_ == pytest.approx(z.std())
+    assert fc.level_mean_ is None and fc.covariate_mean_.shape == (0,)
+    assert fc.n_features_in_ == 1 and fc.n_epochs_ == 4
+    assert fc.history_["status"] == ["completed"] * 4
+    assert fc.history_["loss"][-1] < fc.history_["loss"][0]
+
+
+def test_same_random_state_same_model():
+    a = tiny(epochs=1).fit(ROWS).predict(ROWS)
+    np.testing.assert_array_equal(a, tiny(epochs=1).fit(ROWS).predict(ROWS))
+    assert not np.array_equal(a, tiny(epochs=1, random_state=1).fit(ROWS).predict(ROWS))
+
+
+def test_fit_leaves_global_random_state_alone():
+    np.random.seed(123)
+    random.seed(123)
+    before_np, before_py = np.random.get_state(), random.getstate()
+    tiny(random_state=None, epochs=1).fit(ROWS[:1])
+    after_np = np.random.get_state()
+    assert before_np[0] == after_np[0] and np.array_equal(before_np[1], after_np[1])
+    assert random.getstate() == before_py
+
+
+def test_warm_start_keeps_standardisation_and_continues():
+    model = tiny(epochs=1, warm_start=True).fit(ROWS)
+    mean, weights = model.target_mean_, model.model_.get_weights()
+    model.fit([SEASONAL + 100])
+    assert model.target_mean_ == mean and len(model.history_["loss"]) == 2
+    assert any(not np.array_equal(a, b) for a, b in zip(weights, model.model_.get_weights()))
+    with pytest.raises(ValueError, match="2 feature.*fitted with 1"):
+        model.fit(np.ones((2, 5, 2)))
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_other_cells_and_stacked_layers(cell):
+    model = tiny(cell=cell, units=(5, 4), epochs=1).fit(ROWS)
+    assert [layer.units for layer in _core.rnn_layers(model.model_)] == [5, 4]
+    assert model.sample(6, SEASONAL, random_state=0).shape == (6,)
+
+
+# --------------------------------------------------------------- prediction
+def test_predict_one_value_per_row(fc):
+    pred = fc.predict(ROWS)
+    assert pred.shape == (3,) and np.isfinite(pred).all()
+    # variable-length list == 2-D array padded with NaN at the start
+    padded = np.full((3, 76), np.nan)
+    for i, row in enumerate(ROWS):
+        padded[i, 76 - len(row):] = row
+    np.testing.assert_allclose(fc.predict(padded), pred, rtol=1e-6)
+
+
+def test_a_row_predicts_the_same_alone_as_beside_others(fc):
+    together = fc.predict([SEASONAL[:5], SEASONAL, SEASONAL[:40]] * 7)
+    for i, row in enumerate([SEASONAL[:5], SEASONAL, SEASONAL[:40]]):
+        assert fc.predict([row])[0] == together[i]
+
+
+def test_inference_does_not_depend_on_chunking(fc, monkeypatch):
+    reference = fc.score_samples(ROWS)
+    monkeypatch.setattr(_core, "INFERENCE_CHUNK", 7)
+    np.testing.assert_allclose(fc.score_samples(ROWS), reference, rtol=1e-5)
+
+
+def test_score_is_mean_loglik_per_value(fc):
+    per_row = fc.score_samples(ROWS)
+    assert per_row.shape == (3,)
+    assert fc.score(ROWS) == pytest.approx(per_row.sum() / sum(map(len, ROWS)))
+
+
+def test_score_is_in_the_units_of_the_series():
+    # standardisation makes training identical for c * y, so the
+    # likelihood changes exactly by the Jacobian: -log(c) per value
+    for params in ({}, {"log_transform": True, "differencing": 3}):
+        base = tiny(epochs=1, **params).fit(ROWS)
+        scaled = tiny(epochs=1, **params).fit([1000 * r for r in ROWS])
+        np.testing.assert_allclose(
+            scaled.score_samples([1000 * r for r in ROWS]),
+            base.score_samples(ROWS) - np.log(1000) * np.array([len(r) for r in ROWS]),
+            rtol=1e-4,
+        )
+        np.testing.assert_allclose(
+            scaled.predict([1000 * r for r in ROWS]), 1000 * base.predict(ROWS), rtol=1e-4
+        )
+
+
+@pytest.mark.parametrize("context_length", [30, 5, 0])
+def test_predictive_density_integrates_to_one(fc, fc_log_diff, context_length):
+    # in the original units, whatever the internal transforms (with
+    # differencing, the first 12 values have the marginal density)
+    context = SEASONAL[:context_length]
+    grid = np.linspace(1.0, 60.0, 6000)
+    for model in (fc, fc_log_diff):
+        density = one_step_density(model, context, grid)
+        assert np.trapezoid(density, grid) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_predict_is_the_predictive_mean(fc, fc_log_diff):
+    grid = np.linspace(1.0, 60.0, 6000)
+    density = one_step_density(fc, SEASONAL[:50], grid)
+    mean = np.trapezoid(grid * density, grid)
+    assert fc.predict([SEASONAL[:50]])[0] == pytest.approx(mean, rel=1e-4)
+    # with a log transform: the median
+    density = one_step_density(fc_log_diff, SEASONAL[:50], grid)
+    cdf = np.cumsum(density) * (grid[1] - grid[0])
+    median = grid[np.searchsorted(cdf, 0.5)]
+    assert fc_log_diff.predict([SEASONAL[:50]])[0] == pytest.approx(median, rel=1e-3)
+
+
+def test_differencing_short_rows_predict_the_level(fc_log_diff):
+    short = fc_log_diff.predict([SEASONAL[:3], SEASONAL[:11], np.zeros(0) + np.nan])
+    np.testing.assert_allclose(short, np.exp(fc_log_diff.level_mean_))
+    assert fc_log_diff.predict([SEASONAL[:12]])[0] != short[0]
+
+
+# ----------------------------------------------------------------- sampling
+def test_sample_shapes_and_reproducibility(fc):
+    path = fc.sample(10, SEASONAL, random_state=0)
+    assert path.shape == (10,) and np.isfinite(path).all()
+    paths = fc.sample(10, SEASONAL, n_samples=50, random_state=0)
+    assert paths.shape == (50, 10)
+    np.testing.assert_array_equal(paths, fc.sample(10, SEASONAL, n_samples=50, random_state=0))
+    assert not np.array_equal(paths, fc.sample(10, SEASONAL, n_samples=50, random_state=1))
+    assert len({tuple(p) for p in paths}) == 50  # every path its own
+    assert fc.sample(4, None, random_state=0).shape == (4,)
+
+
+def test_temperature_zero_is_the_plug_in_mean_path(fc):
+    mean_path = fc.sample(8, SEASONAL[:50], temperature=0)
+    paths = fc.sample(8, SEASONAL[:50], n_samples=3, temperature=0)
+    assert (paths == paths[0]).all()
+    np.testing.assert_allclose(paths[0], mean_path, rtol=1e-6)
+    # each step's mean fed back: step t is predict() of the context plus steps < t
+    for t in range(8):
+        expected = fc.predict([np.concatenate([SEASONAL[:50], mean_path[:t]])])[0]
+        assert mean_path[t] == pytest.approx(expected, rel=1e-5)
+
+
+def test_sample_paths_follow_the_predictive_distribution(fc):
+    first = fc.sample(1, SEASONAL[:50], n_samples=4000, random_state=0)[:, 0]
+    grid = np.linspace(1.0, 60.0, 6000)
+    density = one_step_density(fc, SEASONAL[:50], grid)
+    mean = np.trapezoid(grid * density, grid)
+    sd = np.sqrt(np.trapezoid((grid - mean) ** 2 * density, grid))
+    assert first.mean() == pytest.approx(mean, abs=4 * sd / np.sqrt(4000))
+    assert first.std() == pytest.approx(sd, rel=0.05)
+    half = fc.sample(1, SEASONAL[:50], n_samples=4000, temperature=0.5, random_state=0)[:, 0]
+    assert half.std() == pytest.approx(sd / 2, rel=0.05)
+
+
+def test_log_and_differenced_paths(fc_log_diff):
+    paths = fc_log_diff.sample(24, SEASONAL, n_samples=20, random_state=0)
+    assert (paths > 0).all()
+    with pytest.raises(ValueError, match="at least 12 values"):
+        fc_log_diff.sample(3, SEASONAL[:11])
+    with pytest.raises(ValueError, match="at least 12 values"):
+        fc_log_diff.sample(3)
+
+
+def test_predict_interval_and_quantiles(fc):
+    lower, upper = fc.predict_interval(6, SEASONAL, coverage=0.8, random_state=0)
+    wide_lower, wide_upper = fc.predict_interval(6, SEASONAL, coverage=0.95, random_state=0)
+    assert lower.shape == upper.shape == (6,)
+    assert (wide_lower < lower).all() and (lower < upper).all() and (upper < wide_upper).all()
+    q = fc.predict_quantiles(6, SEASONAL, [0.1, 0.5, 0.9], random_state=0)
+    assert q.shape == (3, 6)
+    np.testing.assert_allclose(q[[0, 2]], [lower, upper])
+    assert fc.predict_quantiles(6, SEASONAL, 0.5, random_state=0).shape == (6,)
+
+
+# ------------------------------------------------------------- covariates
+@pytest.fixture(scope="module")
+def covariate_data():
+    rng = np.random.default_rng(1)
+    driver = rng.standard_normal((6, 40))
+    target = np.zeros_like(driver)
+    target[:, 1:] = 2 * driver[:, :-1]  # the covariate leads the target by one step
+    return np.stack([driver, target + 0.1 * rng.standard_normal(target.shape)], axis=-1)
+
+
+def test_covariates(covariate_data):
+    model = tiny(target_index=1, epochs=30, learning_rate=0.02).fit(covariate_data)
+    assert model.n_features_in_ == 2 and model.covariate_mean_.shape == (1,)
+    row = covariate_data[0]
+    # the next target follows the last covariate value
+    up, down = row.copy(), row.copy()
+    up[-1, 0], down[-1, 0] = 2.0, -2.0
+    assert model.predict([up])[0] > model.predict([down])[0] + 1.0
+    assert model.sample(1, row, random_state=0).shape == (1,)
+    with pytest.raises(ValueError, match="future_covariates.*required"):
+        model.sample(3, row)
+    with pytest.raises(ValueError, match=r"shape \(3, 1\)"):
+        model.sample(3, row, future_covariates=np.zeros((2, 1)))
+    high = model.sample(3, row, future_covariates=[[2.0], [2.0], [0.0]], temperature=0)
+    low = model.sample(3, row, future_covariates=[[-2.0], [-2.0], [0.0]], temperature=0)
+    assert high[0] == low[0]  # the first step only reads the context
+    assert high[1] > low[1] + 1.0 and high[2] > low[2] + 1.0
+    with pytest.raises(ValueError, match="1 feature.*fitted with 2"):
+        model.predict(np.ones((2, 5)))
+
+
+def test_target_index_out_of_range():
+    with pytest.raises(ValueError, match="'target_index'.*smaller than.*\\(2\\)"):
+        tiny(target_index=2).fit(np.ones((2, 5, 2)))
+
+
+# ----------------------------------------------------------- missing values
+def test_missing_values(fc):
+    gappy = SEASONAL[:50].copy()
+    gappy[[10, 11, 49]] = np.nan
+    with pytest.raises(ValueError, match="NaN.*row 1, time step 12"):
+        fc.predict([SEASONAL, np.concatenate([[np.nan, np.nan], gappy])])
+    with pytest.raises(ValueError, match="NaN.*row 0, time step 10.*missing='interpolate'"):
+        fc.predict([gappy])
+    filled = gappy.copy()
+    filled[10:12] = np.interp([10, 11], [9, 12], gappy[[9, 12]])
+    filled[49] = gappy[48]
+    interpolating = clone(fc).set_params(missing="interpolate")
+    interpolating.fit(ROWS)
+    np.testing.assert_allclose(
+        interpolating.predict([gappy]), interpolating.predict([filled]), rtol=1e-6
+    )
+    assert interpolating.__sklearn_tags__().input_tags.allow_nan
+    assert not fc.__sklearn_tags__().input_tags.allow_nan
+
+
+# ------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (SEASONAL, ValueError, r"1-D array.*Reshape your data.*\[series\]"),
+        ([SEASONAL[:3].tolist() + [np.nan, 1.0]], ValueError, "NaN.*time step 3"),
+        ([[5.0]], ValueError, "at least two values"),
+        (np.zeros((3, 0)), ValueError, "0 feature"),
+        ([], ValueError, "at least one row"),
+        ([np.full(10, 4.2)], ValueError, "constant series.*4.2"),
+        ([["a", "b", "c"]], ValueError, "numeric values"),
+        (np.array([["1.5", "x"]]), ValueError, "numeric values"),
+        ([[1.0, {"a": 1}]], TypeError, "numeric values"),
+        ([[1.0, np.inf, 2.0]], ValueError, "infinity"),
+        (np.ones((2, 3)) + 1j, ValueError, "Complex"),
+        ("1 2 3", TypeError, "list of numeric series"),
+        ([np.ones((4, 2)), np.ones((4, 3))], ValueError, "same number of features"),
+        ([np.ones((2, 2, 2))], ValueError, "row 0 has shape"),
+    ],
+)
+def test_bad_fit_input_leaves_fitted_estimator_intact(fc, X, error, match):
+    before = fc.predict(ROWS)
+    state = (fc.target_mean_, fc.target_scale_, dict(fc.history_))
+    with pytest.raises(error, match=match):
+        fc.fit(X)
+    np.testing.assert_array_equal(fc.predict(ROWS), before)
+    assert (fc.target_mean_, fc.target_scale_, fc.history_) == state
+
+
+def test_bad_transform_input():
+    with pytest.raises(ValueError, match="log_transform=True needs positive.*-1.0"):
+        tiny(log_transform=True).fit([[1.0, 2.0, -1.0]])
+    with pytest.raises(ValueError, match="at least two values.*after differencing at lag 5"):
+        tiny(differencing=5).fit([np.arange(6.0)])
+    with pytest.raises(ValueError, match="constant.*differenced"):
+        tiny(differencing=1).fit([np.arange(10.0)])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"differencing": 0}, "differencing"),
+        ({"differencing": 1.5}, "differencing"),
+        ({"missing": "drop"}, "missing"),
+        ({"target_index": -1}, "target_index"),
+        ({"log_transform": "yes"}, "log_transform"),
+        ({"units": 0}, "units"),
+        ({"seq_length": 0}, "seq_length"),
+    ],
+)
+def test_bad_parameters(params, match):
+    with pytest.raises(ValueError, match=f"'{match}' parameter of RNNForecaster"):
+        tiny(**params).fit(ROWS)
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, match",
+    [
+        ("sample", {"n_steps": 0}, "n_steps"),
+        ("sample", {"n_steps": 2.0}, "n_steps"),
+        ("sample", {"temperature": -1.0}, "temperature"),
+        ("sample", {"n_samples": 0}, "n_samples"),
+        ("sample", {"context": np.ones((2, 3, 1))}, "'context'.*one series"),
+        ("sample", {"context": np.ones((4, 2))}, "2 feature.*fitted with 1"),
+        ("sample", {"context": ["a", "b"]}, "numeric values"),
+        ("sample", {"future_covariates": np.ones((5, 1))}, "future_covariates.*must be None"),
+        ("predict_interval", {"coverage": 1.5}, "coverage"),
+        ("predict_interval", {"coverage": True}, "coverage"),
+        ("predict_quantiles", {"quantiles": [0.5, 1.2]}, "quantiles"),
+        ("predict_quantiles", {"quantiles": []}, "quantiles"),
+        ("predict_quantiles", {"n_samples": -5}, "n_samples"),
+    ],
+)
+def test_bad_sampling_arguments(fc, method, kwargs, match):
+    kwargs = {"n_steps": 5, "context": SEASONAL, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        getattr(fc, method)(**kwargs)
+
+
+def test_not_fitted():
+    for method in ("predict", "score", "score_samples"):
+        with pytest.raises(NotFittedError):
+            getattr(tiny(), method)(ROWS)
+    for method in ("sample", "predict_interval", "predict_quantiles"):
+        with pytest.raises(NotFittedError):
+            getattr(tiny(), method)(5, SEASONAL)
+
+
+# ------------------------------------------------------------------- faults
+class _Poison(keras.callbacks.Callback):
+    """Make the weights NaN (or interrupt) before the given batch."""
+
+    def __init__(self, at_batch, interrupt=False):
+        super().__init__()
+        self.at_batch, self.interrupt = at_batch, interrupt
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == self.at_batch:
+            if self.interrupt:
+                raise KeyboardInterrupt
+            self.model.set_weights([w * np.nan for w in self.model.get_weights()])
+
+
+def test_nan_loss_keeps_last_good_weights():
+    model = tiny(epochs=2, batch_size=1, seq_length=12, callbacks=[_Poison(at_batch=2)])
+    with pytest.raises(NonFiniteLossError, match="learning_rate.*clipnorm"):
+        model.fit(ROWS)
+    assert model.history_["status"][-1] == "nan_loss"
+    assert np.isfinite(model.score(ROWS))
+    assert np.isfinite(model.sample(5, SEASONAL, random_state=0)).all()
+
+
+def test_keyboard_interrupt_keeps_weights_and_reraises():
+    poison = _Poison(at_batch=1, interrupt=True)
+    model = tiny(epochs=2, batch_size=1, seq_length=12, callbacks=[poison])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(ROWS)
+    assert model.history_["status"] == ["interrupted"]
+    assert np.isfinite(model.predict(ROWS)).all()
+
+
+# ------------------------------------------------- scikit-learn integration
+def test_grid_search_and_cross_val_score_with_time_series_split():
+    windows = SeriesWindower(12).fit_transform(SEASONAL)
+    cv = TimeSeriesSplit(n_splits=2, gap=12)
+    # transforms compare by score: it is in the units of the series
+    search = GridSearchCV(tiny(epochs=1), {"log_transform": [False, True]}, cv=cv)
+    search.fit(windows)
+    assert set(search.best_params_) == {"log_transform"}
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert np.isfinite(search.score(windows))
+    scores = cross_val_score(tiny(epochs=1), windows, cv=cv)
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+def test_clone_and_pickle(fc):
+    unfitted = clone(fc)
+    assert unfitted.get_params() == fc.get_params() and not hasattr(unfitted, "model_")
+    restored = pickle.loads(pickle.dumps(fc))
+    np.testing.assert_array_equal(restored.predict(ROWS), fc.predict(ROWS))
+    np.testing.assert_array_equal(
+        restored.sample(5, SEASONAL, n_samples=3, random_state=0),
+        fc.sample(5, SEASONAL, n_samples=3, random_state=0),
+    )
+
+
+def test_safe_format_round_trip(fc_log_diff, tmp_path):
+    from seqrnn import load, save
+
+    save(fc_log_diff, tmp_path / "fc.seqrnn")
+    restored = load(tmp_path / "fc.seqrnn")
+    assert restored.get_params() == fc_log_diff.get_params()
+    assert restored.level_mean_ == fc_log_diff.level_mean_
+    np.testing.assert_array_equal(restored.score_samples(ROWS), fc_log_diff.score_samples(ROWS))
+    np.testing.assert_array_equal(
+        restored.sample(5, SEASONAL, n_samples=2, random_state=0),
+        fc_log_diff.sample(5, SEASONAL, n_samples=2, random_state=0),
+    )
+
+
+def test_joblib_round_trip_in_fresh_process(tmp_path):
+    import joblib
+
+    pipe = Pipeline([("win", SeriesWindower(12)), ("fc", tiny(epochs=1))]).fit(SEASONAL)
+    path = tmp_path / "pipe.joblib"
+    joblib.dump(pipe, path)
+    expected = np.concatenate(
+        [pipe.predict(SEASONAL), pipe[-1].sample(6, SEASONAL, n_samples=2, random_state=3).ravel()]
+    )
+    code = textwrap.dedent(
+        f"""
+        import joblib, numpy as np
+        pipe = joblib.load({str(path)!r})
+        y = np.array({SEASONAL.tolist()!r})
+        paths = pipe[-1].sample(6, y, n_samples=2, random_state=3)
+        out = np.concatenate([pipe.predict(y), paths.ravel()])
+        print(repr(out.tolist()))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == repr(expected.tolist())
