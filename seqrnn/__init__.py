@@ -14,6 +14,8 @@ _PUBLIC = {
     "CharSequenceVectorizer": "text",
     "NonFiniteLossError": "_core",
     "RNNForecaster": "forecasting",
+    "RNNSequenceClassifier": "classification",
+    "RNNSequenceRegressor": "classification",
     "SeriesWindower": "series",
     "generate": "generation",
     "load": "persistence",

@@ -449,3 +449,204 @@ def load_nile():
     years = pd.to_datetime(table["year"].astype(int).astype(str), format="%Y")
     index = pd.DatetimeIndex(years, name="date")
     return pd.Series(table["volume"].to_numpy(float), index=index, name="volume")
+
+
+# --------------------------------------------------------------------------
+# Time-series classification (and regression): the few UCR/UEA archive data
+# sets that the sktime package (BSD-3-Clause) ships, in its ``.ts`` format.
+# sktime is never imported; numpy and scikit-learn are seqrnn dependencies.
+
+__all__ += ["list_ucr_uea_datasets", "load_ucr_uea"]
+
+_SKTIME = "sktime"
+_SKTIME_DATA = "sktime/datasets/data"
+#: sktime's own test fixture, not an archive data set.
+_NOT_ARCHIVE = {"UnitTest"}
+_UCR_UEA_SPLITS = ("train", "test", "all")
+
+
+def _ucr_uea_paths():
+    """Map each data set's name to its (train, test) ``.ts`` files in sktime."""
+    paths = _package_files(_SKTIME, _SKTIME_DATA, suffix=".ts")
+    found = {}
+    for path in paths:
+        name, _, split = path.rsplit("/", 1)[-1][: -len(".ts")].rpartition("_")
+        if split in ("TRAIN", "TEST") and name and name not in _NOT_ARCHIVE:
+            found.setdefault(name, {})[split.lower()] = path
+    return {name: (s["train"], s["test"]) for name, s in found.items() if len(s) == 2}
+
+
+def _parse_ts(text, source):
+    """Parse a sktime/aeon ``.ts`` file: a header, then one case per line.
+
+    Returns ``(series, targets, header, description)``: ``series`` is a
+    list of ``(n_steps, n_dimensions)`` float arrays (``?`` read as NaN),
+    ``targets`` a list of str, ``header`` a dict of the ``@`` lines (keys
+    lower-cased) and ``description`` the ``#`` comment lines.
+    """
+    import numpy as np
+
+    header, description, series, targets = {}, [], [], []
+    in_data = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            description.append(line[1:].strip())
+        elif not in_data and line.startswith("@"):
+            key, _, value = line[1:].partition(" ")
+            header[key.lower()] = value.strip()
+            in_data = key.lower() == "data"
+            if in_data and header.get("timestamps", "false").lower() != "false":
+                raise ValueError(f"{source} has time stamps, which this loader does not read.")
+        elif in_data:
+            *dimensions, target = line.split(":")
+            try:
+                values = [
+                    np.array(d.replace("?", "nan").split(","), dtype=np.float64)
+                    for d in dimensions
+                ]
+                series.append(np.stack(values, axis=1))
+            except ValueError:
+                raise ValueError(f"{source}: cannot read the case on line {number}.") from None
+            targets.append(target.strip())
+    return series, targets, header, description
+
+
+@functools.lru_cache(maxsize=8)
+def _ucr_uea_split(relative_path, version):
+    # ``version`` is part of the cache key, as for Shakespeare.
+    series, targets, header, description = _parse_ts(
+        _read_package_file(_SKTIME, relative_path), relative_path
+    )
+    return tuple(series), tuple(targets), header, tuple(description)
+
+
+def list_ucr_uea_datasets():
+    """Return the names of the UCR/UEA data sets :func:`load_ucr_uea` can load.
+
+    They are the archive's data sets that the installed ``sktime`` package
+    ships (sktime 1.2: ACSF1, ArrowHead, BasicMotions, Covid3Month,
+    GunPoint, ItalyPowerDemand, JapaneseVowels, OSULeaf, PLAID, Tecator).
+
+    Returns
+    -------
+    names : list of str
+        Sorted data set names, as the archive spells them.
+
+    Raises
+    ------
+    ImportError
+        If the ``sktime`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import list_ucr_uea_datasets
+    >>> {"GunPoint", "JapaneseVowels"} <= set(list_ucr_uea_datasets())
+    True
+    """
+    return sorted(_ucr_uea_paths())
+
+
+def load_ucr_uea(name="GunPoint", *, split="train", return_X_y=False):
+    """Load a UCR/UEA time-series classification (or regression) data set.
+
+    The data files come from the ``sktime`` package (BSD-3-Clause), installed
+    with ``pip install "seqrnn[datasets]"``; sktime is never imported and
+    nothing is downloaded. Every row of ``X`` is one whole series, laid out
+    as the sequence estimators take it: time steps first, then dimensions.
+
+    ================ ===== ==== ======== ======== ======= ============
+    name             train test length   channels classes
+    ================ ===== ==== ======== ======== ======= ============
+    GunPoint         50    150  150      1        2
+    ItalyPowerDemand 67    1029 24       1        2
+    ArrowHead        36    175  251      1        3
+    BasicMotions     40    40   100      6        4
+    JapaneseVowels   270   370  7-29     12       9       lengths vary
+    OSULeaf          200   242  427      1        6
+    ACSF1            100   100  1460     1        10
+    PLAID            537   537  100-1344 1        11      lengths vary
+    Covid3Month      140   61   84       1        --      regression
+    Tecator          172   43   100      1        --      regression
+    ================ ===== ==== ======== ======== ======= ============
+
+    Parameters
+    ----------
+    name : str, default="GunPoint"
+        The data set's name, in any case; see :func:`list_ucr_uea_datasets`.
+    split : {"train", "test", "all"}, default="train"
+        The archive's fixed train or test split, or both (train first).
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        With ``data``, ``target``, ``target_names`` (the class labels in the
+        order the file declares them; None for regression), ``task``
+        ("classification" or "regression"), ``name`` and ``DESCR``.
+        ``data`` is a 2-D array ``(n_series, n_steps)`` for univariate
+        series of one length, a 3-D array ``(n_series, n_steps,
+        n_channels)`` for multivariate ones, and a list of arrays
+        (``(n_steps_i,)`` or ``(n_steps_i, n_channels)``) when lengths
+        differ. Missing values are NaN. ``target`` holds str labels for
+        classification and floats for regression.
+    (X, y) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    ImportError
+        If the ``sktime`` package is not installed.
+
+    Examples
+    --------
+    >>> from seqrnn.datasets import load_ucr_uea
+    >>> X, y = load_ucr_uea("GunPoint", return_X_y=True)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((50, 150), ['1', '2'])
+    >>> vowels = load_ucr_uea("JapaneseVowels", split="test")
+    >>> len(vowels.data), vowels.data[0].shape, vowels.task
+    (370, (19, 12), 'classification')
+    """
+    import numpy as np
+    from sklearn.utils import Bunch
+
+    paths = _ucr_uea_paths()
+    by_key = {key.lower(): key for key in paths}
+    key = by_key.get(name.lower()) if isinstance(name, str) else None
+    if key is None:
+        raise ValueError(
+            f"The 'name' argument of load_ucr_uea must be one of {sorted(paths)} (in "
+            f"any case). Got {name!r} instead."
+        )
+    if split not in _UCR_UEA_SPLITS:
+        raise ValueError(
+            f"The 'split' argument of load_ucr_uea must be one of "
+            f"{list(_UCR_UEA_SPLITS)}. Got {split!r} instead."
+        )
+    version = _distribution(_SKTIME, extra="datasets").version
+    wanted = paths[key] if split == "all" else [paths[key][split == "test"]]
+    series, targets = [], []
+    for path in wanted:
+        split_series, split_targets, header, description = _ucr_uea_split(path, version)
+        series.extend(split_series)
+        targets.extend(split_targets)
+    labels = header.get("classlabel", "false").split()
+    if labels and labels[0].lower() == "true":
+        task, target_names, y = "classification", np.array(labels[1:]), np.array(targets)
+    else:
+        task, target_names, y = "regression", None, np.array(targets, dtype=np.float64)
+    if len({s.shape for s in series}) == 1:
+        X = np.stack(series)
+        X = X[:, :, 0] if X.shape[2] == 1 else X
+    else:
+        X = [(s[:, 0] if s.shape[1] == 1 else s).copy() for s in series]
+    if return_X_y:
+        return X, y
+    return Bunch(
+        data=X, target=y, target_names=target_names, task=task, name=key,
+        DESCR="\n".join(description),
+    )

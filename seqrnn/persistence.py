@@ -712,7 +712,10 @@ def _decode_params(cls, node, where):
     if not isinstance(node, dict):
         raise UnsafeFileError(f"{where}: params must be a JSON object.")
     valid = _param_names(cls)
-    unknown = sorted(set(node) - valid)
+    # scikeras-style routed parameters (``model__units``) are keyword
+    # arguments of the constructor, checked like the others by _check_params.
+    routed = getattr(cls, "_routing_prefixes", frozenset())
+    unknown = sorted(k for k in set(node) - valid if k.partition("__")[0] not in routed or "__" not in k)
     if unknown:
         raise ModelFileError(
             f"{where}: {cls.__name__} has no parameter(s) "

@@ -122,3 +122,97 @@ def test_missing_statsmodels(monkeypatch):
     monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
     with pytest.raises(ImportError, match=r"'statsmodels'.*pip install \"seqrnn\[datasets\]\""):
         datasets.load_sunspots()
+
+
+# ------------------------------------------------- UCR/UEA archive from sktime
+UCR_UEA = {
+    # name -> (split, n_series, row shape or None when lengths vary, labels)
+    "GunPoint": ("train", 50, (150,), ["1", "2"]),
+    "ItalyPowerDemand": ("test", 1029, (24,), ["1", "2"]),
+    "BasicMotions": ("train", 40, (100, 6), ["Badminton", "Running", "Standing", "Walking"]),
+    "JapaneseVowels": ("test", 370, None, [str(i) for i in range(1, 10)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UCR_UEA))
+def test_ucr_uea_classification_sets(name):
+    import numpy as np
+
+    split, n_series, row_shape, labels = UCR_UEA[name]
+    data = datasets.load_ucr_uea(name, split=split)
+    assert data.name == name and data.task == "classification"
+    assert sorted(data.target_names) == labels and sorted(set(data.target)) == labels
+    assert len(data.data) == len(data.target) == n_series
+    if row_shape is None:  # lengths vary: a list of (n_steps, channels) arrays
+        assert isinstance(data.data, list)
+        assert {x.shape[1] for x in data.data} == {12}
+        assert min(len(x) for x in data.data) == 7 and max(len(x) for x in data.data) == 29
+    else:
+        assert data.data.shape == (n_series, *row_shape) and data.data.dtype == np.float64
+    assert data.DESCR and "list_ucr_uea_datasets" in datasets.__all__
+
+
+def test_ucr_uea_reads_values_and_splits():
+    import numpy as np
+
+    X, y = datasets.load_ucr_uea("gunpoint", return_X_y=True)  # any case
+    # the first case of GunPoint_TRAIN.ts
+    np.testing.assert_array_equal(X[0, :3], [-0.6478854, -0.64199155, -0.63818632])
+    assert y[0] == "2"
+    X_all, y_all = datasets.load_ucr_uea("GunPoint", split="all", return_X_y=True)
+    X_test, _ = datasets.load_ucr_uea("GunPoint", split="test", return_X_y=True)
+    np.testing.assert_array_equal(X_all, np.concatenate([X, X_test]))
+    assert len(y_all) == 200
+    X[0, 0] = 99.0  # the caller's copy: the next call is unchanged
+    assert datasets.load_ucr_uea("GunPoint", return_X_y=True)[0][0, 0] != 99.0
+
+
+def test_ucr_uea_regression_set():
+    data = datasets.load_ucr_uea("Covid3Month")
+    assert data.task == "regression" and data.target_names is None
+    assert data.target.dtype == float and data.data.shape == (140, 84)
+
+
+def test_list_ucr_uea_datasets():
+    names = datasets.list_ucr_uea_datasets()
+    assert names == sorted(names) and "UnitTest" not in names
+    assert {"GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(name="GunPointt"), r"'name' argument of load_ucr_uea must be one of \[.*'GunPoint'"),
+        (dict(name=3), r"'name' argument .* Got 3 instead"),
+        (dict(split="valid"), r"'split' argument .* \['train', 'test', 'all'\]. Got 'valid'"),
+    ],
+)
+def test_load_ucr_uea_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.load_ucr_uea(**kwargs)
+
+
+def test_parse_ts_format():
+    text = (
+        "#A comment\n@problemName Toy\n@timeStamps false\n@missing true\n"
+        "@univariate false\n@classLabel true a b\n@data\n"
+        "1,2,3:4,5,6:a\n\n7,?:8,9:b\n"
+    )
+    series, targets, header, description = datasets._parse_ts(text, "toy.ts")
+    assert targets == ["a", "b"] and header["classlabel"] == "true a b"
+    assert description == ["A comment"]
+    assert series[0].tolist() == [[1, 4], [2, 5], [3, 6]]
+    assert series[1].shape == (2, 2) and str(series[1][1, 0]) == "nan"
+    with pytest.raises(ValueError, match="time stamps"):
+        datasets._parse_ts("@timeStamps true\n@data\n", "stamped.ts")
+    with pytest.raises(ValueError, match=r"bad.ts: cannot read the case on line 3"):
+        datasets._parse_ts("@problemName Bad\n@data\n1,x:a\n", "bad.ts")
+
+
+def test_missing_sktime(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    with pytest.raises(ImportError, match=r"'sktime'.*pip install \"seqrnn\[datasets\]\""):
+        datasets.load_ucr_uea("GunPoint")

@@ -86,6 +86,29 @@ ESTIMATOR_CASES = [
         ]),
         np.sin(np.arange(30) / 3),
     ),
+    Case(
+        "RNNSequenceClassifier",
+        lambda: seqrnn.RNNSequenceClassifier(units=4, epochs=1, random_state=0),
+        np.sin(np.arange(60.0)).reshape(10, 6),
+        np.array(["a", "b"] * 5),
+    ),
+    Case(
+        "RNNSequenceRegressor (routed parameters)",
+        lambda: seqrnn.RNNSequenceRegressor(
+            units=4, epochs=1, random_state=0, optimizer__beta_1=0.8
+        ),
+        [np.sin(np.arange(n) / 3) for n in range(3, 13)],
+        np.arange(10.0),
+    ),
+    Case(
+        "Pipeline(CharSequenceVectorizer, RNNSequenceClassifier)",
+        lambda: Pipeline([
+            ("vec", CharSequenceVectorizer()),
+            ("clf", seqrnn.RNNSequenceClassifier(units=4, epochs=1, random_state=0)),
+        ]),
+        DOCS,
+        np.array([0, 1, 0, 1]),
+    ),
 ]
 CASES = {case.name: case for case in ESTIMATOR_CASES}
 

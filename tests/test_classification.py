@@ -1,0 +1,533 @@
+"""RNNSequenceClassifier and RNNSequenceRegressor through their public API.
+
+Tiny models (a few units, a few epochs) shared by module fixtures; every
+fit costs about a second, mostly TensorFlow tracing.
+"""
+
+import os
+import pickle
+import random
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from tensorflow.python.framework import config as tf_config
+from scipy.sparse import csr_matrix
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import check_classifiers_train
+
+from seqrnn._core import NonFiniteLossError
+from seqrnn.classification import RNNSequenceClassifier, RNNSequenceRegressor
+from seqrnn.text import CharSequenceVectorizer, make_next_char_dataset
+
+# One direction and no dropout where a test does not need them: faster.
+TINY = dict(
+    units=8, bidirectional=False, dropout=0.0, epochs=8, learning_rate=0.03, batch_size=16,
+    random_state=0,
+)
+
+
+def tiny_classifier(**params):
+    return RNNSequenceClassifier(**{**TINY, **params})
+
+
+def tiny_regressor(**params):
+    return RNNSequenceRegressor(**{**TINY, **params})
+
+
+def trends(n=48, length=12, seed=0):
+    """Noisy rising and falling series: an easy two-class problem."""
+    rng = np.random.default_rng(seed)
+    slope = rng.choice([-1.0, 1.0], size=n)
+    X = slope[:, None] * np.linspace(0.0, 1.0, length) + 0.3 * rng.normal(size=(n, length))
+    return X, np.where(slope > 0, "up", "down")
+
+
+X_TRENDS, Y_TRENDS = trends()
+DOCS = ["a cat sat", "the cat ran", "a dog sat", "the dog ran", "cats nap", "dogs dig"] * 3
+DOC_LABELS = ["cat", "cat", "dog", "dog", "cat", "dog"] * 3
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return tiny_classifier().fit(X_TRENDS, Y_TRENDS)
+
+
+@pytest.fixture(scope="module")
+def text_clf():
+    """The default network (bidirectional, dropout) on characters."""
+    model = RNNSequenceClassifier(units=8, embedding_dim=4, epochs=8, learning_rate=0.03,
+                                  batch_size=16, random_state=0)
+    return model.fit(DOCS, DOC_LABELS)
+
+
+@pytest.fixture(scope="module")
+def ragged_clf():
+    """Bidirectional GRU on ragged multivariate rows: masking in both directions."""
+    rng = np.random.default_rng(1)
+    X = [rng.normal(size=(rng.integers(3, 15), 2)) for _ in range(30)]
+    y = [int(x[:, 0].mean() > 0) for x in X]
+    return tiny_classifier(cell="gru", bidirectional=True, units=(4, 4), epochs=3).fit(X, y), X
+
+
+@pytest.fixture(scope="module")
+def reg():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 10, 3))
+    y = np.c_[1000 + 50 * X[:, :, 0].sum(axis=1), X[:, -1, 1]]
+    return tiny_regressor(epochs=20).fit(X, y), X, y
+
+
+def assert_same_state(before, after):
+    """Two snapshots of an estimator: same attributes, same weights."""
+    assert before.keys() == after.keys()
+    for key in before:
+        if key == "model_weights":
+            for a, b in zip(before[key], after[key]):
+                np.testing.assert_array_equal(a, b)
+        elif key != "model_":
+            assert repr(before[key]) == repr(after[key]), key
+    assert before["model_"] is after["model_"]
+
+
+def snapshot(est):
+    state = dict(vars(est))
+    state["model_weights"] = [w.copy() for w in est.model_.get_weights()]
+    return state
+
+
+# --------------------------------------------------------------------------
+# Inputs
+
+
+def test_univariate_2d_array(clf):
+    assert clf.n_features_in_ == 1 and clf.input_type_ == "numeric"
+    assert clf.classes_.tolist() == ["down", "up"]
+    proba = clf.predict_proba(X_TRENDS)
+    assert proba.shape == (48, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (clf.predict(X_TRENDS) == clf.classes_[proba.argmax(axis=1)]).all()
+    np.testing.assert_allclose(clf.predict_log_proba(X_TRENDS[:5]), np.log(proba[:5]))
+    assert clf.score(X_TRENDS, Y_TRENDS) == np.mean(clf.predict(X_TRENDS) == Y_TRENDS)
+    assert clf.score(X_TRENDS, Y_TRENDS) > 0.9
+    assert clf.history_["status"] == ["completed"] * 8 and clf.n_epochs_ == 8
+
+
+def test_other_lengths_at_predict_time(clf):
+    # A different width is a different length (Rule 1): accepted.
+    assert clf.predict(X_TRENDS[:, :5]).shape == (48,)
+    assert clf.predict(np.c_[X_TRENDS, X_TRENDS]).shape == (48,)
+
+
+def test_a_list_row_predicts_as_the_array_row(clf):
+    as_list = [list(row) for row in X_TRENDS[:4]] + [[0.1, 0.2]]
+    np.testing.assert_array_equal(
+        clf.predict_proba(as_list)[:4], clf.predict_proba(X_TRENDS[:4])
+    )
+
+
+def test_multivariate_3d_array_and_features_checked(reg):
+    model, X, y = reg
+    assert model.n_features_in_ == 3 and model.n_outputs_ == 2
+    with pytest.raises(ValueError, match="X has 2 features per time step, but .* expecting 3"):
+        model.predict(X[:, :, :2])
+    # A list of 2-D rows of another length is fine.
+    assert model.predict([X[0, :4], X[1]]).shape == (2, 2)
+
+
+def test_text_rows_learn_a_vocabulary(text_clf):
+    assert text_clf.input_type_ == "tokens" and text_clf.n_features_in_ == 1
+    assert "".join(text_clf.vocabulary_) == "".join(sorted(set("".join(DOCS))))
+    assert text_clf.score(DOCS, DOC_LABELS) > 0.8
+    # Characters never seen in training all map to the one unknown token.
+    np.testing.assert_array_equal(
+        text_clf.predict_proba(["qqq", "a zzz"]), text_clf.predict_proba(["xxx", "a jjj"])
+    )
+
+
+def test_2d_array_of_tokens_next_char_framing():
+    X, y = make_next_char_dataset("to be or not to be, that is the question", seq_length=6)
+    model = tiny_classifier(epochs=2).fit(X, y)
+    assert model.input_type_ == "tokens"
+    assert set(model.classes_) <= set(model.vocabulary_)
+    assert model.predict(X[:3]).dtype == y.dtype
+
+
+def test_integer_token_ids():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 50, size=(30, 6))
+    y = X[:, 0] % 2
+    model = tiny_classifier(input_type="tokens", epochs=2).fit(X, y)
+    assert model.input_type_ == "tokens" and model.vocabulary_.dtype.kind == "i"
+    assert model.predict([[1000, 2000]]).shape == (1,)  # unseen ids are fine
+    with pytest.raises(ValueError, match="input_type='tokens'"):
+        tiny_classifier(input_type="tokens").fit(X + 0.5, y)
+
+
+def test_padding_never_changes_a_prediction(clf, text_clf, ragged_clf):
+    row = X_TRENDS[0, :7]
+    alone = clf.predict_proba([row])
+    beside = clf.predict_proba([np.r_[row, row, row], row, X_TRENDS[1]])
+    np.testing.assert_array_equal(alone[0], beside[1])
+
+    alone = text_clf.predict_proba(["a cat"])
+    beside = text_clf.predict_proba(["the dog ran and ran and ran", "a cat", "dogs"])
+    np.testing.assert_array_equal(alone[0], beside[1])
+
+    model, X = ragged_clf  # the backward direction starts at each row's own end
+    alone = model.predict_proba([X[3]])
+    beside = model.predict_proba([np.tile(X[0], (5, 1)), X[3], *X[4:40]])
+    np.testing.assert_array_equal(alone[0], beside[1])
+
+
+def test_ragged_rows(ragged_clf):
+    model, X = ragged_clf
+    assert model.n_features_in_ == 2
+    assert [type(layer).__name__ for layer in model.model_.layers].count("Bidirectional") == 2
+    assert model.predict(X).shape == (30,)
+    one_d = [np.arange(n, dtype=float) for n in (3, 5, 8)] * 4
+    model = tiny_classifier(epochs=1).fit(one_d, [0, 1, 0] * 4)
+    assert model.n_features_in_ == 1 and hasattr(model, "input_mean_")
+    model.fit(["ab", "ba", "abc"] * 4, [0, 1, 0] * 4)  # refit on tokens
+    assert model.input_type_ == "tokens" and not hasattr(model, "input_mean_")
+
+
+# --------------------------------------------------------------------------
+# Hyper-parameters
+
+
+@pytest.mark.parametrize("cell, layer", [("lstm", "LSTM"), ("rnn", "SimpleRNN")])
+def test_cell_units_dropout(cell, layer):
+    model = tiny_classifier(
+        cell=cell, units=(5, 3), dropout=0.3, recurrent_dropout=0.1, epochs=1
+    ).fit(X_TRENDS, Y_TRENDS)
+    rnn = [lay for lay in model.model_.layers if type(lay).__name__ == layer]
+    assert [lay.units for lay in rnn] == [5, 3]
+    assert [lay.recurrent_dropout for lay in rnn] == [0.1, 0.1]
+    dropout = [lay.rate for lay in model.model_.layers if isinstance(lay, keras.layers.Dropout)]
+    assert dropout == [0.3, 0.3]
+
+
+def test_optimizer_settings_and_routed_parameters():
+    model = tiny_classifier(
+        learning_rate=0.02, clipnorm=1.5, optimizer__beta_1=0.5, model__units=(4, 3),
+        fit__epochs=2, compile__metrics=["accuracy"], predict__batch_size=5,
+    ).fit(X_TRENDS, Y_TRENDS)
+    assert model.model_.optimizer.clipnorm == 1.5 and model.model_.optimizer.beta_1 == 0.5
+    np.testing.assert_allclose(float(model.model_.optimizer.learning_rate), 0.02)
+    assert [lay.units for lay in model.model_.layers if isinstance(lay, keras.layers.LSTM)] == [4, 3]
+    assert model.n_epochs_ == 2 and len(model.history_["accuracy"]) == 2
+    assert model.predict(X_TRENDS).shape == (48,)
+    params = model.get_params()
+    assert params["model__units"] == (4, 3) and params["fit__epochs"] == 2
+    copy = clone(model).set_params(model__units=6, fit__batch_size=8)
+    assert copy.get_params()["model__units"] == 6 and copy.fit__batch_size == 8
+    assert "model__units=6" in repr(copy)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(model__unit=4), r"'model__unit' .* model__units"),
+        (dict(fit__shuffle=False), r"'fit__shuffle' .* fit__batch_size, fit__callbacks"),
+        (dict(model__n_outputs=3), r"'model__n_outputs'"),
+        (dict(unit=4), r"unknown parameter 'unit'"),
+        (dict(fit__epochs=0), r"'fit__epochs' parameter .* must be an int in the range"),
+        (dict(units=-3), r"'units' parameter of RNNSequenceClassifier must be a positive int"),
+        (dict(cell="lstmm"), r"'cell' parameter"),
+    ],
+)
+def test_bad_parameters_refused_in_fit(clf, params, match):
+    model = pickle.loads(pickle.dumps(clf))  # a fitted copy
+    before = snapshot(model)
+    vars(model).update(params)  # what __init__ or set_params would store
+    with pytest.raises(ValueError, match=match):
+        model.fit(X_TRENDS, Y_TRENDS)
+    for key in params:  # put the parameters back as they were
+        if key in before:
+            setattr(model, key, before[key])
+        else:
+            delattr(model, key)
+    assert_same_state(before, snapshot(model))
+
+
+def test_early_stopping_on_validation_and_callbacks():
+    class Count(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None):
+            Count.epochs += 1
+
+    model = tiny_classifier(
+        epochs=40, learning_rate=0.1, validation_fraction=0.25, n_iter_no_change=1,
+        callbacks=[Count()],
+    ).fit(X_TRENDS, Y_TRENDS)
+    assert model.n_epochs_ < 40 and Count.epochs == model.n_epochs_
+    assert len(model.history_["val_loss"]) == model.n_epochs_
+
+
+def test_class_weight_is_a_sample_weight():
+    y = np.array(["a"] * 36 + ["b"] * 12)
+    ones = np.ones(48)
+    balanced = tiny_classifier(epochs=2, class_weight="balanced")
+    balanced.fit(X_TRENDS, y, sample_weight=ones)
+    assert (ones == 1).all()  # the caller's array is never changed (scikeras's is)
+    weights = np.where(y == "a", 48 / (2 * 36), 48 / (2 * 12))
+    weighted = tiny_classifier(epochs=2).fit(X_TRENDS, y, sample_weight=weights)
+    np.testing.assert_array_equal(balanced.predict_proba(X_TRENDS), weighted.predict_proba(X_TRENDS))
+
+
+def test_zero_weight_rows_are_left_out():
+    weights = np.ones(48)
+    weights[::3] = 0
+    weighted = tiny_classifier(epochs=2).fit(X_TRENDS, Y_TRENDS, sample_weight=weights)
+    subset = tiny_classifier(epochs=2).fit(X_TRENDS[weights > 0], Y_TRENDS[weights > 0])
+    np.testing.assert_array_equal(weighted.predict_proba(X_TRENDS), subset.predict_proba(X_TRENDS))
+
+
+def test_warm_start_continues_training(clf):
+    model = clone(clf).set_params(warm_start=True, epochs=2)
+    model.fit(X_TRENDS, Y_TRENDS)
+    network = model.model_
+    model.fit(X_TRENDS[:20], Y_TRENDS[:20])
+    assert model.model_ is network and model.n_epochs_ == 2
+    assert len(model.history_["loss"]) == 4
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"classes of the first fit.*\['sideways'\]"):
+        model.fit(X_TRENDS[:3], ["up", "down", "sideways"])
+    assert_same_state(before, snapshot(model))
+
+
+def test_random_state_reproducible_and_global_state_untouched():
+    np_state, py_state = np.random.get_state(), random.getstate()
+    a = tiny_classifier(epochs=2, dropout=0.2).fit(X_TRENDS, Y_TRENDS).predict_proba(X_TRENDS)
+    b = tiny_classifier(epochs=2, dropout=0.2).fit(X_TRENDS, Y_TRENDS).predict_proba(X_TRENDS)
+    np.testing.assert_array_equal(a, b)
+    c = tiny_classifier(epochs=2, dropout=0.2, random_state=1).fit(X_TRENDS, Y_TRENDS)
+    assert not np.array_equal(a, c.predict_proba(X_TRENDS))
+    generator = np.random.default_rng(0)
+    tiny_classifier(epochs=1, random_state=generator).fit(X_TRENDS, Y_TRENDS)
+    assert generator.bit_generator.state != np.random.default_rng(0).bit_generator.state
+    assert np.random.get_state()[1].tolist() == np_state[1].tolist()
+    assert random.getstate() == py_state
+    # scikeras would have turned TensorFlow's op determinism on.
+    assert not tf_config.is_op_determinism_enabled()
+    assert "TF_DETERMINISTIC_OPS" not in os.environ
+
+
+def test_verbose_zero_is_silent(capsys):
+    tiny_classifier(epochs=1).fit(X_TRENDS[:8], Y_TRENDS[:8])
+    assert capsys.readouterr().out == ""
+
+
+# --------------------------------------------------------------------------
+# Classifier and regressor specifics
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.arange(48) % 3,  # multiclass int
+        (np.arange(48) % 2).astype(bool),  # binary bool
+        [["x", "yy", "z"][i % 3] for i in range(48)],  # a list of str
+    ],
+    ids=["int", "bool", "str"],
+)
+def test_any_label_type(y):
+    model = tiny_classifier(epochs=1).fit(X_TRENDS, y)
+    np.testing.assert_array_equal(model.classes_, np.unique(y))
+    pred = model.predict(X_TRENDS)
+    assert pred.dtype == model.classes_.dtype and set(pred) <= set(model.classes_)
+    assert model.predict_proba(X_TRENDS).shape == (48, len(model.classes_))
+
+
+def test_regressor_outputs_scaling_and_r2(reg):
+    model, X, y = reg
+    assert is_regressor(model) and not is_classifier(model)
+    pred = model.predict(X)
+    assert pred.shape == (40, 2) and pred.dtype == np.float64
+    np.testing.assert_allclose(model.target_mean_, y.mean(axis=0))
+    assert model.score(X, y) > 0.5  # learned despite targets around 1000
+    one = tiny_regressor(epochs=2).fit(X, y[:, 0])
+    assert one.predict(X).shape == (40,) and one.n_outputs_ == 1
+    # Internal scaling: an affine change of y gives the same network.
+    shifted = tiny_regressor(epochs=2).fit(X, 1e-3 * y[:, 0] - 7)
+    np.testing.assert_allclose(shifted.predict(X), 1e-3 * one.predict(X) - 7, rtol=1e-4)
+
+
+def test_classifier_tags(clf):
+    assert is_classifier(clf) and not is_regressor(clf)
+    tags = clf.__sklearn_tags__()
+    assert tags.input_tags.three_d_array and not tags.input_tags.sparse
+    assert tags.classifier_tags.multi_class
+
+
+def test_classifiers_train_check_fails_only_on_width():
+    # check_classifiers_train is an expected failure (DESIGN.md: a wider
+    # array is a longer sequence); make sure the accuracy threshold (> 0.83
+    # on three blobs) is met before it stops at predict(X.T).
+    estimator = tiny_classifier(epochs=10, batch_size=32)
+    with pytest.raises(AssertionError, match="number of features in predict is different"):
+        check_classifiers_train("RNNSequenceClassifier", estimator)
+
+
+# --------------------------------------------------------------------------
+# Bad input: one clear sentence, raised before anything changes
+
+RNG = np.random.default_rng(3)
+BAD_FITS = {
+    "1-D X": (RNG.normal(size=12), None, ValueError, r"got a 1-D array of shape \(12,\)"),
+    "1-D list": ([0.5, 1.0, 2.0], None, ValueError, r"1-D array of shape \(3,\)\. Reshape your data"),
+    "4-D X": (RNG.normal(size=(4, 3, 2, 2)), None, ValueError, r"got a 4-D array"),
+    "length mismatch": (X_TRENDS, Y_TRENDS[:-1], ValueError, r"48 sequences in X but 47 labels"),
+    "one class": (X_TRENDS, ["up"] * 48, ValueError, r"at least 2 classes in y.*got 1 class \('up'\)"),
+    "NaN in X": (np.where(np.eye(48, 12) > 0, np.nan, X_TRENDS), None, ValueError, r"NaN or infinity in X; row 0"),
+    "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
+    "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
+    "mixed features": ([np.ones((3, 2)), np.ones((2, 3))], [0, 1], ValueError, r"rows have \[2, 3\] features"),
+    "mixed kinds": ([[1.0, 2.0], "ab"], [0, 1], TypeError, r"row 0 is numeric and row 1 is tokens"),
+    "empty sequence": ([[1.0, 2.0], []], [0, 1], ValueError, r"empty sequence in row 1"),
+    "zero steps": (np.empty((4, 0)), [0, 1, 0, 1], ValueError, r"0 feature\(s\) \(shape=\(4, 0\)\)"),
+    "sparse X": (csr_matrix(X_TRENDS), None, TypeError, r"does not accept sparse input X"),
+    "one str": ("abc", None, TypeError, r"single str.*\[text\]"),
+    "a dict element": (np.array([[{"a": 1}, 2.0]], dtype=object), [0], TypeError, r"X\[0, 0\] .*dict"),
+    "y is None": (X_TRENDS, "none", ValueError, r"requires y to be passed"),
+    "continuous y": (X_TRENDS, np.linspace(0, 1, 48), ValueError, r"Unknown label type"),
+    "negative weight": (X_TRENDS, Y_TRENDS, ValueError, r"Negative values in data passed to `?sample_weight"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FITS))
+def test_bad_input_refused_before_any_change(clf, case):
+    X, y, error, match = BAD_FITS[case]
+    y = Y_TRENDS if y is None else (None if isinstance(y, str) else y)
+    sample_weight = -np.ones(48) if case == "negative weight" else None
+    model = pickle.loads(pickle.dumps(clf))  # a fitted copy
+    model.set_params(warm_start=case == "length mismatch")
+    before = snapshot(model)
+    with pytest.raises(error, match=match) as excinfo:
+        model.fit(X, y, sample_weight=sample_weight)
+    assert excinfo.value.args[0].count("\n") == 0
+    assert_same_state(before, snapshot(model))
+
+
+def test_regressor_refuses_labels_and_nan_targets(reg):
+    model, X, y = reg
+    with pytest.raises(ValueError, match=r"expects numeric targets in y; got <U1 values such as 'a'"):
+        clone(model).fit(X, ["a", "b"] * 20)
+    with pytest.raises(ValueError, match=r"y contains NaN or infinity"):
+        clone(model).fit(X, np.r_[np.nan, np.ones(39)])
+
+
+def test_predict_checks(clf, text_clf):
+    with pytest.raises(NotFittedError):
+        RNNSequenceClassifier().predict(X_TRENDS)
+    with pytest.raises(ValueError, match="fitted on numeric sequences, but X holds sequences of tokens"):
+        clf.predict(["abc"])
+    with pytest.raises(ValueError, match="X has 2 features per time step"):
+        clf.predict(np.ones((3, 4, 2)))
+    with pytest.raises(ValueError, match="fitted on sequences of tokens, but X holds numeric"):
+        text_clf.predict(X_TRENDS)
+    with pytest.raises(ValueError, match=r"Reshape your data"):
+        clf.predict(X_TRENDS[0])
+
+
+def test_nan_loss_keeps_last_good_weights():
+    class Poison(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.set_weights([w * np.nan for w in self.model.get_weights()])
+
+    model = tiny_classifier(epochs=2, batch_size=8, callbacks=[Poison()])
+    with pytest.raises(NonFiniteLossError, match="lower learning_rate or set clipnorm"):
+        model.fit(X_TRENDS, Y_TRENDS)
+    assert all(np.isfinite(w).all() for w in model.model_.get_weights())
+    assert model.history_["status"] == ["nan_loss"]
+    assert np.isfinite(model.predict_proba(X_TRENDS)).all()
+
+
+def test_keyboard_interrupt_is_reraised_after_keeping_weights():
+    class Interrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                raise KeyboardInterrupt
+
+    model = tiny_classifier(epochs=3, batch_size=8, callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X_TRENDS, Y_TRENDS)
+    assert model.history_["status"] == ["interrupted"]
+    assert model.predict(X_TRENDS).shape == (48,)
+
+
+# --------------------------------------------------------------------------
+# scikit-learn integration
+
+
+def test_pipeline_with_vectorizer_and_cross_val_score():
+    pipe = make_pipeline(CharSequenceVectorizer(), tiny_classifier(embedding_dim=4, epochs=4))
+    docs = [d.upper() if i % 2 else d for i, d in enumerate(DOCS)]
+    scores = cross_val_score(pipe, docs, DOC_LABELS, cv=KFold(3))
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    pipe.fit(docs, DOC_LABELS)
+    assert pipe.predict(["A CAT NAPS"]).shape == (1,)
+
+
+def test_grid_search_over_units_cell_dropout():
+    grid = GridSearchCV(
+        tiny_classifier(epochs=2),
+        [{"units": [4]}, {"units": [6], "cell": ["gru"], "dropout": [0.2]}],
+        cv=KFold(2),
+    )
+    grid.fit(X_TRENDS, Y_TRENDS)
+    assert len(grid.cv_results_["params"]) == 2
+    assert grid.best_estimator_.predict(X_TRENDS).shape == (48,)
+
+
+def test_clone_keeps_routed_parameters_and_drops_fit(clf):
+    model = clone(clf)
+    assert not hasattr(model, "model_") and repr(model.get_params()) == repr(clf.get_params())
+    routed = clone(tiny_classifier(model__units=5))
+    assert routed.get_params()["model__units"] == 5
+
+
+def test_pickle_round_trip(clf, reg):
+    for model, X in [(clf, X_TRENDS), (reg[0], reg[1])]:
+        copy = pickle.loads(pickle.dumps(model))
+        np.testing.assert_array_equal(copy.predict(X), model.predict(X))
+
+
+def test_joblib_round_trip_in_a_fresh_process(tmp_path, text_clf):
+    pipe = make_pipeline(CharSequenceVectorizer(), clone(text_clf)).fit(DOCS, DOC_LABELS)
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    expected = pipe.predict_proba(DOCS)
+    script = textwrap.dedent(
+        f"""
+        import sys
+        import joblib, keras, numpy as np
+        reduce = keras.Model.__dict__.get("__reduce__")
+        import seqrnn.classification  # imports scikeras
+        # scikeras patches Keras pickling on import; seqrnn undoes it.
+        assert keras.Model.__dict__.get("__reduce__") is reduce
+        pipe = joblib.load({str(tmp_path / "pipe.joblib")!r})
+        np.save({str(tmp_path / "proba.npy")!r}, pipe.predict_proba({DOCS!r}))
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), expected)
+
+
+def test_safe_format_round_trip(tmp_path, clf, reg):
+    from seqrnn.persistence import load
+
+    for model, X in [(clf, X_TRENDS), (reg[0], reg[1])]:
+        path = tmp_path / f"{type(model).__name__}.seqrnn"
+        model.save(path)
+        np.testing.assert_array_equal(load(path).predict(X), model.predict(X))
