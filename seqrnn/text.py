@@ -50,7 +50,7 @@ def _is_codec(name):
     """Whether ``name`` names a text codec."""
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name with a NUL in it
         return False
     if not getattr(info, "_is_text_encoding", True):
         return False  # rot13, base64...: bytes.decode refuses them
