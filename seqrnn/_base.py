@@ -8,18 +8,17 @@ differ only in how rows are encoded into streams and what the head means.
 from numbers import Integral
 
 import keras
-import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _builders, _core
 from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, validate_params
-from .persistence import SafeSaveMixin
+from .persistence import PickledByWeights, SafeSaveMixin
 
 __all__ = ["AutoregressiveEstimator"]
 
 
-class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
+class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
     """Base class: next-element models trained at every position of every row.
 
     Subclasses validate and encode their rows into the aligned input and
@@ -27,6 +26,7 @@ class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
     fits their head, and read :meth:`_run_rows` back for inference.
     """
 
+    _builder_name = "build_autoregressive_model"
     _parameter_constraints = {
         **RNN_PARAMETER_CONSTRAINTS,
         "seq_length": [Interval(Integral, 1, None, closed="left")],
@@ -61,7 +61,7 @@ class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
         if reuse_model:
             model, history = self.model_, {k: list(v) for k, v in self.history_.items()}
         else:
-            model = _builders.build_autoregressive_model(**build_kwargs)
+            model = getattr(_builders, self._builder_name)(**build_kwargs)
             history = {}
         model.compile(
             optimizer=keras.optimizers.Adam(
@@ -118,24 +118,6 @@ class AutoregressiveEstimator(SafeSaveMixin, BaseEstimator):
 
     def _check_fitted(self):
         check_is_fitted(self, "model_")
-
-    # ---------------------------------------------------------- pickling
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        state.pop("_cache", None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        weights = state.pop("_model_weights", None)
-        super().__setstate__(state)
-        if weights is not None:
-            model = _builders.build_autoregressive_model(**self._build_kwargs)
-            model.set_weights(weights)
-            self.model_ = model
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

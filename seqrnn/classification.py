@@ -33,7 +33,7 @@ from ._builders import build_sequence_model
 from ._scikeras import KerasSequenceWrapper
 from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, StrOptions
 from .language_model import _text_symbols
-from .persistence import SafeSaveMixin
+from .persistence import PickledByWeights, SafeSaveMixin
 
 __all__ = ["RNNSequenceClassifier", "RNNSequenceRegressor"]
 
@@ -319,7 +319,7 @@ class _RowBatches(keras.utils.PyDataset):
 
 
 # ---------------------------------------------------------------- estimators
-class _RNNSequenceEstimator(SafeSaveMixin, KerasSequenceWrapper):
+class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrapper):
     """What the sequence classifier and regressor share: inputs, network, training.
 
     Subclasses implement ``_check_targets`` (validate ``y``), ``_weights``
@@ -328,6 +328,7 @@ class _RNNSequenceEstimator(SafeSaveMixin, KerasSequenceWrapper):
     the predict methods.
     """
 
+    _builder_name = "build_sequence_model"
     _parameter_constraints = {
         **RNN_PARAMETER_CONSTRAINTS,
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
@@ -545,25 +546,6 @@ class _RNNSequenceEstimator(SafeSaveMixin, KerasSequenceWrapper):
             mask[: len(rows)] = _step_mask(lengths[rows], n_steps)
             outputs[rows] = np.asarray(self.model_.predict_on_batch([x, mask]))[: len(rows)]
         return outputs
-
-    # -------------------------------------------------------------- pickling
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
-        return state
-
-    def __setstate__(self, state):
-        # The network is rebuilt by seqrnn's own builder and given its
-        # weights: no Keras model config is ever deserialised.
-        state = dict(state)
-        weights = state.pop("_model_weights", None)
-        super().__setstate__(state)
-        if weights is not None:
-            model = build_sequence_model(**self._build_kwargs)
-            model.set_weights(weights)
-            self.model_ = model
 
 
 _SHARED_PARAMETERS_DOC = """

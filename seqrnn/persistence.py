@@ -144,6 +144,38 @@ class UnsafeFileError(ModelFileError):
     an unknown class or builder, a Keras config): refused, nothing run."""
 
 
+class PickledByWeights:
+    """Pickle the Keras network ``model_`` as its builder's kwargs and weights.
+
+    ``__setstate__`` rebuilds the network with the seqrnn builder named by
+    the class's ``_builder_name`` (from ``self._build_kwargs``) and sets the
+    weights, so unpickling never deserialises a Keras model config, and a
+    pickle does not depend on how Keras pickles models. Private caches
+    (``_cache``) are not pickled.
+    """
+
+    _builder_name = None
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_cache", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            from . import _builders
+
+            model = getattr(_builders, self._builder_name)(**self._build_kwargs)
+            model.set_weights(weights)
+            self.model_ = model
+
+
 class SafeSaveMixin:
     """Give an estimator ``save(path)``: :func:`save` in the safe format."""
 
