@@ -51,6 +51,29 @@ def rnn_layer(cell, n_units, *, seeds, return_sequences, return_state=False,
     return _CELLS[cell](**kwargs)
 
 
+def _input_block(input_kind, n_inputs, embedding_dim, seeds):
+    """The model input and what the first recurrent layer reads from it.
+
+    Integer ids go through an ``Embedding`` named ``"embedding"``; float
+    features of shape ``(time, n_inputs)`` are read as they are.
+    """
+    if input_kind == "symbols":
+        inputs = keras.Input((None,), dtype="int32", name="ids")
+        x = layers.Embedding(
+            n_inputs,
+            embedding_dim,
+            embeddings_initializer=keras.initializers.RandomUniform(
+                -0.05, 0.05, seed=seeds()
+            ),
+            name="embedding",
+        )(inputs)
+        return inputs, x
+    if input_kind == "numeric":
+        inputs = keras.Input((None, n_inputs), dtype="float32", name="values")
+        return inputs, inputs
+    raise ValueError(f"input_kind must be 'symbols' or 'numeric'; got {input_kind!r}.")
+
+
 def build_autoregressive_model(
     *,
     n_inputs,
@@ -96,21 +119,7 @@ def build_autoregressive_model(
     (None, None, 8)
     """
     seeds = _Seeds(seed)
-    if input_kind == "symbols":
-        inputs = keras.Input((None,), dtype="int32", name="ids")
-        x = layers.Embedding(
-            n_inputs,
-            embedding_dim,
-            embeddings_initializer=keras.initializers.RandomUniform(
-                -0.05, 0.05, seed=seeds()
-            ),
-            name="embedding",
-        )(inputs)
-    elif input_kind == "numeric":
-        inputs = keras.Input((None, n_inputs), dtype="float32", name="values")
-        x = inputs
-    else:
-        raise ValueError(f"input_kind must be 'symbols' or 'numeric'; got {input_kind!r}.")
+    inputs, x = _input_block(input_kind, n_inputs, embedding_dim, seeds)
     for i, n_units in enumerate(stacked_units(units)):
         x = rnn_layer(
             cell, n_units, seeds=seeds, return_sequences=True, return_state=True,
@@ -192,21 +201,7 @@ see the estimators.
     ([(None, None, 3), (None, None)], (None, 2))
     """
     seeds = _Seeds(seed)
-    if input_kind == "symbols":
-        inputs = keras.Input((None,), dtype="int32", name="ids")
-        x = layers.Embedding(
-            n_inputs,
-            embedding_dim,
-            embeddings_initializer=keras.initializers.RandomUniform(
-                -0.05, 0.05, seed=seeds()
-            ),
-            name="embedding",
-        )(inputs)
-    elif input_kind == "numeric":
-        inputs = keras.Input((None, n_inputs), dtype="float32", name="values")
-        x = inputs
-    else:
-        raise ValueError(f"input_kind must be 'symbols' or 'numeric'; got {input_kind!r}.")
+    inputs, x = _input_block(input_kind, n_inputs, embedding_dim, seeds)
     mask = keras.Input((None,), dtype="bool", name="mask")
     sizes = stacked_units(units)
     for i, n_units in enumerate(sizes):
