@@ -7,14 +7,18 @@ state: each initializer and dropout layer gets its own seed.
 
 Layer names are part of the contract between these builders and
 ``seqrnn._core``: ``"embedding"`` (symbol inputs only), ``"rnn_<i>"``,
-``"dropout_<i>"`` and ``"head"``.
+``"dropout_<i>"`` and ``"head"`` (and, in the sequence model,
+``"segments"`` and ``"segment_projection"``).
 """
 
 import keras
 import numpy as np
-from keras import layers
+from keras import layers, ops
 
-__all__ = ["build_autoregressive_model", "rnn_layer", "stacked_units"]
+__all__ = [
+    "Segments", "build_autoregressive_model", "build_sequence_model", "rnn_layer",
+    "stacked_units",
+]
 
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
 
@@ -152,12 +156,54 @@ def _backward_twin(forward, seeds):
     return type(forward).from_config(config)
 
 
+class Segments(layers.Layer):
+    """Read ``length`` consecutive time steps as one step of the next layer.
+
+    Maps ``(batch, time, width)`` and its boolean ``mask`` to ``(batch,
+    ceil(time / length), length * width)`` and the mask of the segments (as
+    in SegRNN, Lin et al. 2023: a long sequence becomes a short sequence of
+    segments). Masked steps are set to zero first and the end is padded
+    with zeros, so a row's segments never depend on the rows beside it; a
+    segment is real when its first step is (padding is at the end).
+
+    Examples
+    --------
+    >>> x = np.arange(1.0, 6.0).reshape(1, 5, 1)
+    >>> values, real = Segments(2)(x, np.array([[True, True, True, False, False]]))
+    >>> ops.convert_to_numpy(values)[0].tolist()
+    [[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]
+    >>> ops.convert_to_numpy(real).tolist()
+    [[True, True, False]]
+    """
+
+    def __init__(self, length, **kwargs):
+        super().__init__(**kwargs)
+        self.length = int(length)
+
+    def call(self, values, real):
+        n = self.length
+        x = values * ops.expand_dims(ops.cast(real, values.dtype), -1)
+        extra = (-ops.shape(x)[1]) % n
+        x = ops.pad(x, [[0, 0], [0, extra], [0, 0]])
+        x = ops.reshape(x, (ops.shape(x)[0], -1, n * ops.shape(x)[2]))
+        return x, real[:, ::n]
+
+    def compute_output_shape(self, values_shape, real_shape):
+        steps = None if values_shape[1] is None else -(-values_shape[1] // self.length)
+        width = None if values_shape[2] is None else values_shape[2] * self.length
+        return (values_shape[0], steps, width), (real_shape[0], steps)
+
+    def get_config(self):
+        return {**super().get_config(), "length": self.length}
+
+
 def build_sequence_model(
     *,
     n_inputs,
     n_outputs,
     input_kind="numeric",
     embedding_dim=32,
+    segment_length=1,
     cell="lstm",
     units=32,
     bidirectional=False,
@@ -167,8 +213,9 @@ def build_sequence_model(
 ):
     """Build the whole-sequence network of the supervised sequence estimators.
 
-    Input -> (Embedding) -> [RNN -> Dropout] * len(units) -> Dense head. The
-    last recurrent layer returns its final output only: one vector per row.
+    Input -> (Embedding) -> (Segments) -> [RNN -> Dropout] * len(units) ->
+    Dense head. The last recurrent layer returns its final output only: one
+    vector per row.
     The model takes a boolean ``mask`` input besides the sequences, passed to
     every recurrent layer, so padded steps (after the end of a row) leave the
     state unchanged and never change a row's output.
@@ -183,6 +230,9 @@ def build_sequence_model(
         Width of the head: one logit per class, or one value per target.
     input_kind : {"numeric", "symbols"}, default="numeric"
         Float features fed directly, or integer ids through an ``Embedding``.
+    segment_length : int, default=1
+        Consecutive time steps read together as one step of the first
+        recurrent layer (see :class:`Segments`); 1 reads them one by one.
     embedding_dim, cell, units, bidirectional, dropout, recurrent_dropout : \
 see the estimators.
     seed : int, default=0
@@ -202,7 +252,16 @@ see the estimators.
     """
     seeds = _Seeds(seed)
     inputs, x = _input_block(input_kind, n_inputs, embedding_dim, seeds)
-    mask = keras.Input((None,), dtype="bool", name="mask")
+    mask = inputs_mask = keras.Input((None,), dtype="bool", name="mask")
+    if int(segment_length) < 1:
+        raise ValueError(f"segment_length must be at least 1; got {segment_length!r}.")
+    if segment_length > 1:
+        x, mask = Segments(segment_length, name="segments")(x, mask)
+        x = layers.Dense(
+            embedding_dim,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
+            name="segment_projection",
+        )(x)
     sizes = stacked_units(units)
     for i, n_units in enumerate(sizes):
         layer = rnn_layer(
@@ -220,4 +279,4 @@ see the estimators.
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds()),
         name="head",
     )(x)
-    return keras.Model([inputs, mask], outputs, name="sequence")
+    return keras.Model([inputs, inputs_mask], outputs, name="sequence")

@@ -333,6 +333,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         **RNN_PARAMETER_CONSTRAINTS,
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
+        "segment_length": [Interval(Integral, 1, None, closed="left")],
         "input_type": [StrOptions({"auto", "numeric", "tokens"})],
     }
 
@@ -460,6 +461,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             cell=self.cell,
             units=tuple(self.units) if isinstance(self.units, (list, tuple)) else self.units,
             bidirectional=self.bidirectional,
+            segment_length=self.segment_length,
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             seed=_core.draw_seed(rng),
@@ -556,8 +558,17 @@ _SHARED_PARAMETERS_DOC = """
     bidirectional : bool, default=True
         Read every sequence both forwards and backwards (each recurrent layer
         is doubled, and the head sees both final outputs).
+    segment_length : int, default=1
+        Time steps read together as one step of the recurrent layer: each
+        sequence is cut into segments of this many consecutive steps (the
+        last one padded), and the network runs over the segments, as in
+        SegRNN; each segment is projected linearly to ``embedding_dim``
+        values. For long sequences (hundreds of steps) try a length that
+        makes about ten segments: far fewer recurrent steps make training
+        faster and the shape of the whole sequence easier to learn.
     embedding_dim : int, default=32
-        Size of the learned token embedding (token input only).
+        Size of the learned token embedding (token input), and of the
+        learned linear projection of each segment (``segment_length > 1``).
     dropout : float, default=0.2
         Rate of the Dropout layer after each recurrent layer.
     recurrent_dropout : float, default=0.0
@@ -688,6 +699,7 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
         *,
         cell="lstm",
         bidirectional=True,
+        segment_length=1,
         embedding_dim=32,
         dropout=0.2,
         recurrent_dropout=0.0,
@@ -708,6 +720,7 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
         self.units = units
         self.cell = cell
         self.bidirectional = bidirectional
+        self.segment_length = segment_length
         self.embedding_dim = embedding_dim
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -888,6 +901,7 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         *,
         cell="lstm",
         bidirectional=True,
+        segment_length=1,
         embedding_dim=32,
         dropout=0.2,
         recurrent_dropout=0.0,
@@ -907,6 +921,7 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         self.units = units
         self.cell = cell
         self.bidirectional = bidirectional
+        self.segment_length = segment_length
         self.embedding_dim = embedding_dim
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout

@@ -187,6 +187,22 @@ def test_padding_never_changes_a_prediction(clf, text_clf, ragged_clf):
     np.testing.assert_array_equal(alone[0], beside[1])
 
 
+def test_segments_read_several_steps_at_once(ragged_clf):
+    _, X = ragged_clf
+    y = [int(x[:, 0].mean() > 0) for x in X]
+    model = tiny_classifier(segment_length=4, embedding_dim=6, bidirectional=True, epochs=2)
+    model.fit(X, y)
+    assert model.model_.get_layer("segments").length == 4
+    assert model.model_.get_layer("segment_projection").units == 6
+    # the last segment of a row is padded with zeros, never with the next row
+    alone = model.predict_proba([X[3]])
+    beside = model.predict_proba([np.tile(X[0], (5, 1)), X[3], *X[4:40]])
+    np.testing.assert_array_equal(alone[0], beside[1])
+    text = tiny_classifier(segment_length=3, embedding_dim=4, epochs=1).fit(DOCS, DOC_LABELS)
+    alone = text.predict_proba(["a cat"])
+    np.testing.assert_array_equal(alone[0], text.predict_proba(["the dog ran", "a cat"])[1])
+
+
 def test_ragged_rows(ragged_clf):
     model, X = ragged_clf
     assert model.n_features_in_ == 2
@@ -242,6 +258,7 @@ def test_optimizer_settings_and_routed_parameters():
         (dict(fit__epochs=0), r"'fit__epochs' parameter .* must be an int in the range"),
         (dict(units=-3), r"'units' parameter of RNNSequenceClassifier must be a positive int"),
         (dict(cell="lstmm"), r"'cell' parameter"),
+        (dict(segment_length=0), r"'segment_length' parameter"),
     ],
 )
 def test_bad_parameters_refused_in_fit(clf, params, match):

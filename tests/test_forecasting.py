@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline
 
 from seqrnn import NonFiniteLossError, _core
-from seqrnn.forecasting import RNNForecaster
+from seqrnn.forecasting import RNNForecaster, robust_scale
 from seqrnn.series import SeriesWindower
 
 T = np.arange(96)
@@ -199,6 +199,31 @@ def test_sample_paths_follow_the_predictive_distribution(fc):
     assert first.std() == pytest.approx(sd, rel=0.05)
     half = fc.sample(1, SEASONAL[:50], n_samples=4000, temperature=0.5, random_state=0)[:, 0]
     assert half.std() == pytest.approx(sd / 2, rel=0.05)
+
+
+def test_scale_calibration_scales_score_and_paths(fc):
+    # the factor is the spread of the training residuals under the raw scale
+    levels, _ = fc._prepare(ROWS)
+    rows = [fc._network_inputs(g, np.zeros((len(g), 0)))[0] for g in levels]
+    outputs, _ = fc._outputs(rows, calibrated=False)
+    z = np.concatenate([(x[1:, 0] - out[:-1, 0]) / out[:-1, 1] for x, out in zip(rows, outputs)])
+    assert fc.scale_calibration_ == pytest.approx(np.median(np.abs(z)) / 0.6744897501960817)
+    # score and sample both use it: double it and the paths spread twice as far
+    other = pickle.loads(pickle.dumps(fc))
+    other.scale_calibration_ = 2 * fc.scale_calibration_
+    assert other.score(ROWS) != fc.score(ROWS)
+    mean = fc.sample(1, SEASONAL[:50], temperature=0)[0]
+    one = fc.sample(1, SEASONAL[:50], n_samples=5, random_state=0)[:, 0] - mean
+    two = other.sample(1, SEASONAL[:50], n_samples=5, random_state=0)[:, 0] - mean
+    np.testing.assert_allclose(two, 2 * one, rtol=1e-4)
+
+
+def test_robust_scale_ignores_rare_shocks():
+    z = np.random.default_rng(0).normal(scale=3.0, size=20_000)
+    assert robust_scale(z) == pytest.approx(3.0, rel=0.03)
+    z[::50] = 1e3  # two percent of shocks
+    assert robust_scale(z) == pytest.approx(3.0, rel=0.06)
+    assert robust_scale(np.zeros(5)) == 1.0
 
 
 def test_log_and_differenced_paths(fc_log_diff):
