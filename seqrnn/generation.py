@@ -3,6 +3,8 @@
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .series import SeriesWindower
+
 __all__ = ["generate"]
 
 
@@ -12,14 +14,18 @@ def generate(estimator, n_steps, context=None, **kwargs):
     For a :class:`~sklearn.pipeline.Pipeline`, ``context`` is first passed, as
     one row, through every step but the last (so ``"To be"`` is lower-cased
     and normalised like the training text by a ``CharSequenceVectorizer``),
-    then the last step's ``sample`` continues it.
+    then the last step's ``sample`` continues it. A
+    :class:`~seqrnn.series.SeriesWindower` reads ``context`` as a series, as
+    in ``fit``, and passes on the window that ends at its last value: the
+    first step generated is distributed like ``pipeline.predict(context)[-1]``
+    predicts.
 
     Parameters
     ----------
     estimator : Pipeline or estimator with a ``sample`` method
         A fitted ``CharLM`` or ``RNNForecaster``, or a pipeline ending in one.
         The transformers before it must map one row to one row (as every
-        seqrnn text transformer does).
+        seqrnn text transformer does), or be a ``SeriesWindower``.
     n_steps : int
         Number of elements to generate.
     context : str or sequence, default=None
@@ -50,7 +56,10 @@ def generate(estimator, n_steps, context=None, **kwargs):
                 if step is None or step == "passthrough":
                     continue
                 check_is_fitted(step)
-                context = step.transform([context])[0]
+                if isinstance(step, SeriesWindower):  # rows are time steps
+                    context = step.transform(context)[-1]
+                else:
+                    context = step.transform([context])[0]
     else:
         model = estimator
     if not hasattr(model, "sample"):

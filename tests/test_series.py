@@ -12,6 +12,7 @@ from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 
 from seqrnn.forecasting import RNNForecaster
+from seqrnn.generation import generate
 from seqrnn.series import SeriesWindower
 
 Y = 10 + np.sin(np.arange(60) * 2 * np.pi / 12) + 0.05 * np.arange(60)
@@ -172,6 +173,16 @@ def test_pipeline_forecasts_every_time_step(pipe):
         alone = fc.predict([Y[max(0, t - 11): t + 1]])[0]
         assert forecasts[t] == pytest.approx(alone, rel=1e-6)
     assert np.isfinite(pipe.score(Y))
+
+
+def test_generate_continues_the_last_window(pipe):
+    fc = pipe.named_steps["fc"]
+    paths = generate(pipe, 5, context=Y[:50], n_samples=3, random_state=0)
+    np.testing.assert_array_equal(
+        paths, fc.sample(5, Y[38:50], n_samples=3, random_state=0)
+    )
+    mean_path = generate(pipe, 2, context=Y[:50], temperature=0)
+    assert mean_path[0] == pytest.approx(pipe.predict(Y[:50])[-1], rel=1e-5)
 
 
 def test_gap_of_window_length_keeps_test_windows_out_of_training_rows():
