@@ -24,6 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_classifiers_train
 
 from seqrnn._core import NonFiniteLossError
+from seqrnn.persistence import load
 from seqrnn.classification import RNNSequenceClassifier, RNNSequenceRegressor
 from seqrnn.text import CharSequenceVectorizer, make_next_char_dataset
 
@@ -187,7 +188,7 @@ def test_padding_never_changes_a_prediction(clf, text_clf, ragged_clf):
     np.testing.assert_array_equal(alone[0], beside[1])
 
 
-def test_segments_read_several_steps_at_once(ragged_clf):
+def test_segments_read_several_steps_at_once(ragged_clf, tmp_path):
     _, X = ragged_clf
     y = [int(x[:, 0].mean() > 0) for x in X]
     model = tiny_classifier(segment_length=4, embedding_dim=6, bidirectional=True, epochs=2)
@@ -201,6 +202,11 @@ def test_segments_read_several_steps_at_once(ragged_clf):
     text = tiny_classifier(segment_length=3, embedding_dim=4, epochs=1).fit(DOCS, DOC_LABELS)
     alone = text.predict_proba(["a cat"])
     np.testing.assert_array_equal(alone[0], text.predict_proba(["the dog ran", "a cat"])[1])
+    # the network is rebuilt with its segments by pickle and the safe format
+    path = tmp_path / "segments.seqrnn"
+    model.save(path)
+    for copy in (pickle.loads(pickle.dumps(model)), load(path)):
+        np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
 
 
 def test_ragged_rows(ragged_clf):
@@ -542,7 +548,6 @@ def test_joblib_round_trip_in_a_fresh_process(tmp_path, text_clf):
 
 
 def test_safe_format_round_trip(tmp_path, clf, reg):
-    from seqrnn.persistence import load
 
     for model, X in [(clf, X_TRENDS), (reg[0], reg[1])]:
         path = tmp_path / f"{type(model).__name__}.seqrnn"
