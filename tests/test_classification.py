@@ -548,7 +548,6 @@ def test_joblib_round_trip_in_a_fresh_process(tmp_path, text_clf):
 
 
 def test_safe_format_round_trip(tmp_path, clf, reg):
-
     for model, X in [(clf, X_TRENDS), (reg[0], reg[1])]:
         path = tmp_path / f"{type(model).__name__}.seqrnn"
         model.save(path)
