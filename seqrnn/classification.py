@@ -746,6 +746,12 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
                 f"{name} got {n_rows} sequences in X but {len(y)} labels in y; pass "
                 "one label per sequence."
             )
+        if y.dtype.kind in "fc" and not np.isfinite(y).all():
+            # Before scikit-learn's check, which would cast NaN to int with a warning.
+            raise ValueError(
+                f"Input y contains NaN or infinity; {name} needs a finite label for "
+                "every sequence."
+            )
         check_classification_targets(y)
         try:
             classes = np.unique(y)

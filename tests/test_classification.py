@@ -10,6 +10,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import keras
@@ -423,6 +424,8 @@ BAD_FITS = {
     "a dict element": (np.array([[{"a": 1}, 2.0]], dtype=object), [0], TypeError, r"X\[0, 0\] .*dict"),
     "y is None": (X_TRENDS, "none", ValueError, r"requires y to be passed"),
     "continuous y": (X_TRENDS, np.linspace(0, 1, 48), ValueError, r"Unknown label type"),
+    "NaN label": (X_TRENDS, np.where(Y_TRENDS == "up", 1.0, np.nan), ValueError, r"y contains NaN or infinity"),
+    "inf label": (X_TRENDS, np.where(Y_TRENDS == "up", np.inf, 0.0), ValueError, r"y contains NaN or infinity"),
     "negative weight": (X_TRENDS, Y_TRENDS, ValueError, r"Negative values in data passed to `?sample_weight"),
 }
 
@@ -435,7 +438,8 @@ def test_bad_input_refused_before_any_change(clf, case):
     model = pickle.loads(pickle.dumps(clf))  # a fitted copy
     model.set_params(warm_start=case == "length mismatch")
     before = snapshot(model)
-    with pytest.raises(error, match=match) as excinfo:
+    with pytest.raises(error, match=match) as excinfo, warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # the error alone, no stray warning
         model.fit(X, y, sample_weight=sample_weight)
     assert excinfo.value.args[0].count("\n") == 0
     assert_same_state(before, snapshot(model))
