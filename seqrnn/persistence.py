@@ -169,9 +169,8 @@ class PickledByWeights:
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
-            from . import _builders
-
-            model = getattr(_builders, self._builder_name)(**self._build_kwargs)
+            builder = _import(_BUILDERS[self._builder_name], self._builder_name)
+            model = builder(**self._build_kwargs)
             model.set_weights(weights)
             self.model_ = model
 
