@@ -25,8 +25,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_classifiers_train
 
 from seqrnn._core import NonFiniteLossError
-from seqrnn.persistence import load
 from seqrnn.classification import RNNSequenceClassifier, RNNSequenceRegressor
+from seqrnn.persistence import load
 from seqrnn.text import CharSequenceVectorizer, make_next_char_dataset
 
 # One direction and no dropout where a test does not need them: faster.
