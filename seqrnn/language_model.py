@@ -370,7 +370,7 @@ class CharLM(AutoregressiveEstimator):
                 if len(target):
                     picked = logp[k, np.arange(len(target)), np.maximum(target, 0)]
                     loglik[r] += np.where(target >= 0, picked, log_unseen).sum()
-                last = len(target)  # position predicting the element after the row
+                last = len(encoded[r])  # position predicting the element after the row
                 if t0 <= last < t0 + outputs.shape[1]:
                     last_logits[r] = outputs[k, last - t0]
         return loglik, np.array([len(e) for e in encoded]), last_logits

@@ -62,7 +62,8 @@ def test_score_is_mean_loglik_per_element(lm):
 
 
 def test_score_matches_chained_next_symbol_probabilities(lm):
-    doc = "to be or"
+    # longer than two inference chunks: the last position of a long row counts too
+    doc = " ".join(DOCS)[: 2 * _core.INFERENCE_CHUNK + 10]
     prefixes = [doc[:t] for t in range(len(doc))]
     proba = lm.predict_proba(prefixes)
     index = {c: i for i, c in enumerate(lm.classes_)}
@@ -108,8 +109,8 @@ def test_sample_text(lm):
     assert len(lm.sample(1)) == 1
 
 
-def test_greedy_sampling_follows_predict(lm):
-    context = "to be"
+@pytest.mark.parametrize("context", ["to be", " ".join(DOCS)[: 2 * _core.INFERENCE_CHUNK + 5]])
+def test_greedy_sampling_follows_predict(lm, context):
     greedy = lm.sample(6, context=context, temperature=0)
     expected = ""
     for _ in range(6):
