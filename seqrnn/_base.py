@@ -12,7 +12,12 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _builders, _core
-from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, validate_params
+from ._validation import (
+    RNN_PARAMETER_CONSTRAINTS,
+    Interval,
+    check_warm_start_network,
+    validate_params,
+)
 from .persistence import PickledByWeights, SafeSaveMixin
 
 __all__ = ["AutoregressiveEstimator"]
@@ -42,6 +47,9 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
         training ends, also when it ends on a fault (the weights are then the
         last finite ones): an error before that leaves the estimator as it was.
         """
+        if reuse_model:
+            check_warm_start_network(self._build_kwargs, build_kwargs, caller=type(self).__name__)
+            build_kwargs = self._build_kwargs
         starts, sizes = _core.chunk_index(row_offsets, self.seq_length)
         n_val = 0
         if self.validation_fraction is not None and len(starts) > 1:

@@ -29,6 +29,7 @@ __all__ = [
     "check_documents",
     "check_n_steps",
     "check_sampling_params",
+    "check_warm_start_network",
     "validate_params",
 ]
 
@@ -56,6 +57,26 @@ class Units(Options):
         return "a positive int or a non-empty tuple of positive ints"
 
 
+class Callbacks(Options):
+    """A list or tuple of Keras callback instances.
+
+    (Subclasses ``Options`` only so that scikit-learn's validator accepts it.)
+    """
+
+    def __init__(self):
+        super().__init__(object, set())
+
+    def is_satisfied_by(self, val):
+        import keras
+
+        return isinstance(val, (list, tuple)) and all(
+            isinstance(v, keras.callbacks.Callback) for v in val
+        )
+
+    def __str__(self):
+        return "a list of keras.callbacks.Callback instances"
+
+
 #: Hyper-parameters shared by every recurrent estimator (see DESIGN.md).
 RNN_PARAMETER_CONSTRAINTS = {
     "cell": [StrOptions({"lstm", "gru", "rnn"})],
@@ -68,7 +89,7 @@ RNN_PARAMETER_CONSTRAINTS = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
-    "callbacks": [list, tuple, None],
+    "callbacks": [Callbacks(), None],
     "warm_start": ["boolean"],
     "random_state": ["random_state", np.random.Generator],
     "verbose": ["verbose"],
@@ -126,6 +147,23 @@ def check_documents(X, *, caller, argument="X", allow_empty_documents=True):
             f"all {len(docs)} documents are empty."
         )
     return docs
+
+
+def check_warm_start_network(fitted_kwargs, new_kwargs, *, caller):
+    """Refuse a warm start whose parameters would build another network.
+
+    ``fitted_kwargs`` built the fitted network, ``new_kwargs`` are what the
+    current parameters would build (the seed aside): a warm start keeps the
+    network, so a changed size, cell or layer cannot apply.
+    """
+    for key, new in new_kwargs.items():
+        old = fitted_kwargs.get(key)
+        if key != "seed" and new != old:
+            raise ValueError(
+                f"{caller} with warm_start=True continues training the fitted network, "
+                f"which was built with {key}={old!r}, so {key}={new!r} cannot apply; "
+                "set warm_start=False to build a new network."
+            )
 
 
 def check_n_steps(n_steps, *, caller):

@@ -31,7 +31,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 from . import _core
 from ._builders import build_sequence_model
 from ._scikeras import KerasSequenceWrapper
-from ._validation import RNN_PARAMETER_CONSTRAINTS, Interval, StrOptions
+from ._validation import (
+    RNN_PARAMETER_CONSTRAINTS,
+    Interval,
+    StrOptions,
+    check_warm_start_network,
+)
 from .language_model import _text_symbols
 from .persistence import PickledByWeights, SafeSaveMixin
 
@@ -468,6 +473,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         )
         build_kwargs.update(self._routed("model"))
         if warm:
+            check_warm_start_network(self._build_kwargs, build_kwargs, caller=name)
             model, build_kwargs = self.model_, self._build_kwargs
             history = {k: list(v) for k, v in self.history_.items()}
         else:
@@ -593,7 +599,9 @@ _SHARED_PARAMETERS_DOC = """
     warm_start : bool, default=False
         Continue training the fitted network when ``fit`` is called again,
         keeping what it learned from the first ``X`` and ``y`` (vocabulary,
-        scaling, classes); the optimizer starts afresh.
+        scaling, classes); the optimizer starts afresh. Parameters that
+        shape the network (``units``, ``cell``, ``dropout``, ...) cannot
+        change between warm-started fits: that is refused.
     input_type : {"auto", "numeric", "tokens"}, default="auto"
         How to read the elements of ``X``: "auto" reads strings as tokens and
         numbers as values; "tokens" also reads whole numbers as token ids

@@ -153,7 +153,9 @@ class RNNForecaster(AutoregressiveEstimator):
         Extra Keras callbacks for ``fit``.
     warm_start : bool, default=False
         Continue training the fitted network (and keep its standardisation)
-        when ``fit`` is called again.
+        when ``fit`` is called again. Parameters that shape the network
+        (``units``, ``cell``, ``dropout``, ...) cannot change between
+        warm-started fits: that is refused.
     random_state : int, numpy Generator or None, default=None
         Seeds every initializer, dropout mask and shuffle. Global random
         state is never touched.

@@ -327,6 +327,10 @@ def test_warm_start_continues_training(clf):
     with pytest.raises(ValueError, match=r"classes of the first fit.*\['sideways'\]"):
         model.fit(X_TRENDS[:3], ["up", "down", "sideways"])
     assert_same_state(before, snapshot(model))
+    before = snapshot(model.set_params(cell="gru"))
+    with pytest.raises(ValueError, match=r"built with cell='lstm', so cell='gru' cannot apply"):
+        model.fit(X_TRENDS, Y_TRENDS)
+    assert_same_state(before, snapshot(model))
 
 
 def test_random_state_reproducible_and_global_state_untouched():

@@ -175,6 +175,13 @@ def test_warm_start_continues_training():
     lm.fit(DOCS)
     assert len(lm.history_["loss"]) == 2
     assert any(not np.array_equal(a, b) for a, b in zip(weights, lm.model_.get_weights()))
+    # the network cannot change size under a warm start: refused, nothing changes
+    before = lm.predict_proba(DOCS[:2])
+    with pytest.raises(ValueError, match=r"built with units=8, so units=16 cannot apply"):
+        lm.set_params(units=16).fit(DOCS)
+    assert len(lm.history_["loss"]) == 2
+    np.testing.assert_array_equal(lm.predict_proba(DOCS[:2]), before)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(lm)).predict_proba(DOCS[:2]), before)
 
 
 class _Poison(keras.callbacks.Callback):
@@ -238,6 +245,8 @@ def test_bad_fit_input_leaves_fitted_estimator_intact(lm, X, error, match):
         ({"units": (4, 0)}, "units"),
         ({"cell": "transformer"}, "cell"),
         ({"dropout": 1.0}, "dropout"),
+        ({"callbacks": [1]}, "callbacks"),
+        ({"callbacks": [keras.callbacks.EarlyStopping]}, "callbacks"),
     ],
 )
 def test_bad_parameters(params, match):
