@@ -36,6 +36,14 @@ def _text_symbols(doc):
     return np.frombuffer(doc.encode("utf-32-le", "surrogatepass"), dtype="<U1")
 
 
+def _symbols_text(symbols):
+    """The inverse of ``_text_symbols``: every character kept, NUL included.
+
+    (Reading a '<U1' element back gives '' for NUL, so ``"".join`` would drop it.)
+    """
+    return np.ascontiguousarray(symbols).tobytes().decode("utf-32-le", "surrogatepass")
+
+
 class CharLM(AutoregressiveEstimator):
     """Character-level (or any-symbol) recurrent language model.
 
@@ -526,7 +534,7 @@ class CharLM(AutoregressiveEstimator):
             np.int32(_INPUT_OFFSET), *[s for layer in states for s in layer],
         )
         symbols = self.classes_[np.asarray(out)]
-        results = ["".join(s) for s in symbols] if symbols.dtype == "<U1" else list(symbols)
+        results = [_symbols_text(s) for s in symbols] if symbols.dtype == "<U1" else list(symbols)
         return results[0] if n_samples is None else results
 
     def __sklearn_tags__(self):

@@ -133,7 +133,9 @@ class CharSequenceVectorizer(SafeSaveMixin, TransformerMixin, BaseEstimator):
     normalise again (lower-casing and accent stripping can leave text out of
     normal form: "İ" lower-cases to "i" followed by a combining dot), and
     replace rare characters. Text given as ``str`` may hold any code point,
-    NUL and lone surrogates included: they are characters like any other.
+    NUL and lone surrogates included: they are characters like any other
+    (NumPy shows a NUL element of ``vocabulary_`` as ``''``;
+    ``vocabulary_.view(np.uint32)`` gives the code points).
 
     Examples
     --------
@@ -311,7 +313,8 @@ class CharSequenceVectorizer(SafeSaveMixin, TransformerMixin, BaseEstimator):
         self.vocabulary_ = np.array(kept, dtype="<U1")
 
     def _replace_rare(self, texts):
-        vocabulary = set(self.vocabulary_.tolist())
+        # from the code points: NumPy reads a '<U1' NUL back as ''
+        vocabulary = set(map(chr, self.vocabulary_.view(np.uint32).tolist()))
         replaced = []
         for text in texts:
             unknown = set(text) - vocabulary

@@ -120,6 +120,14 @@ def test_greedy_sampling_follows_predict(lm, context):
     assert lm.sample(6, context=context, top_p=1e-6, random_state=4) == greedy
 
 
+def test_nul_is_a_character_like_another():
+    # NumPy reads a '<U1' NUL back as '': sampled text must keep it all the same
+    lm = tiny(epochs=1).fit(["\x00\x00\x00a", "a\x00b"])
+    assert len(lm.sample(10, random_state=0)) == 10
+    assert len(lm.sample(10, context="\x00", temperature=0)) == 10
+    assert "\x00" in "".join(lm.sample(20, n_samples=8, random_state=0))
+
+
 def test_top_k_restricts_choices(lm):
     context = "to be"
     top2 = set(lm.classes_[np.argsort(lm.predict_proba([context])[0])[-2:]])
