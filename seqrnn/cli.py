@@ -44,22 +44,44 @@ def _quiet_tensorflow():
         os.close(devnull)
 
 
+def _number(kind, low, *, inclusive):
+    """An argparse type: a ``kind`` number above ``low`` (or at it, if ``inclusive``)."""
+    bound = f">= {low}" if inclusive else f"> {low}"
+    name = "an integer" if kind is int else "a number"
+
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or value != value or value < low or (value == low and not inclusive):
+            raise argparse.ArgumentTypeError(f"expected {name} {bound}, got {text!r}")
+        return value
+
+    return convert
+
+
+_POSITIVE_INT = _number(int, 1, inclusive=True)
+_SEED = _number(int, 0, inclusive=True)
+_POSITIVE = _number(float, 0, inclusive=False)
+
+
 def _add_training_options(parser, *, epochs, time_budget=None):
     budget = "no limit" if time_budget is None else f"{time_budget:g}"
-    parser.add_argument("--units", type=int, default=256, help="LSTM units (default: 256)")
-    parser.add_argument("--epochs", type=int, default=epochs, help=f"passes over the corpus (default: {epochs})")
-    parser.add_argument("--seq-length", type=int, default=100, help="training chunk length (default: 100)")
-    parser.add_argument("--batch-size", type=int, default=64, help="chunks per batch (default: 64)")
-    parser.add_argument("--learning-rate", type=float, default=0.004, help="Adam learning rate (default: 0.004)")
-    parser.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
-    parser.add_argument("--time-budget", type=float, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
+    parser.add_argument("--units", type=_POSITIVE_INT, default=256, help="LSTM units (default: 256)")
+    parser.add_argument("--epochs", type=_POSITIVE_INT, default=epochs, help=f"passes over the corpus (default: {epochs})")
+    parser.add_argument("--seq-length", type=_POSITIVE_INT, default=100, help="training chunk length (default: 100)")
+    parser.add_argument("--batch-size", type=_POSITIVE_INT, default=64, help="chunks per batch (default: 64)")
+    parser.add_argument("--learning-rate", type=_POSITIVE, default=0.004, help="Adam learning rate (default: 0.004)")
+    parser.add_argument("--random-state", type=_SEED, default=0, help="seed (default: 0)")
+    parser.add_argument("--time-budget", type=_POSITIVE, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_sampling_options(parser):
-    parser.add_argument("--length", type=int, default=500, help="characters to generate (default: 500)")
-    parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 is greedy (default: 0.8)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the sampler (default: random)")
+    parser.add_argument("--length", type=_POSITIVE_INT, default=500, help="characters to generate (default: 500)")
+    parser.add_argument("--temperature", type=_number(float, 0, inclusive=True), default=0.8, help="sampling temperature; 0 is greedy (default: 0.8)")
+    parser.add_argument("--seed", type=_SEED, default=None, help="seed of the sampler (default: random)")
 
 
 def build_parser():
@@ -82,6 +104,10 @@ def build_parser():
         help="where to save the model, in seqrnn's safe format (loading it runs no code)",
     )
     train.add_argument("--encoding", default="utf-8", help="encoding of the corpus files (default: utf-8)")
+    train.add_argument(
+        "--decode-error", default="strict", choices=["strict", "replace", "ignore"],
+        help="what to do with bytes that are not valid in the encoding (default: strict)",
+    )
     _add_training_options(train, epochs=20)
 
     gen = commands.add_parser(
@@ -102,7 +128,14 @@ def build_parser():
     return parser
 
 
-def _train_pipeline(docs, args):
+def _train_pipeline(docs, args, **reading):
+    """Fit vectorizer + CharLM on ``docs``; ``reading``: how the vectorizer reads them.
+
+    The fitted pipeline reads text as content (prompts), and keeps no
+    training-only callback, so that it can be saved.
+    """
+    from contextlib import redirect_stdout
+
     from sklearn.pipeline import Pipeline
 
     from .callbacks import TimeBudget
@@ -110,7 +143,7 @@ def _train_pipeline(docs, args):
     from .text import CharSequenceVectorizer
 
     pipe = Pipeline([
-        ("vec", CharSequenceVectorizer()),
+        ("vec", CharSequenceVectorizer(**reading)),
         ("lm", CharLM(
             units=args.units, epochs=args.epochs, seq_length=args.seq_length,
             batch_size=args.batch_size, learning_rate=args.learning_rate,
@@ -119,7 +152,9 @@ def _train_pipeline(docs, args):
         )),
     ])
     start = time.perf_counter()
-    pipe.fit(docs)
+    with redirect_stdout(sys.stderr):  # Keras's progress bar: stdout is for the text
+        pipe.fit(docs)
+    pipe.set_params(vec__input="content", lm__callbacks=None)
     lm = pipe.named_steps["lm"]
     print(
         f"trained {lm.n_epochs_} epochs in {time.perf_counter() - start:.0f} s; "
@@ -139,34 +174,38 @@ def _print_sample(pipe, args):
     print((args.prompt or "") + text)
 
 
-def main(argv=None):
-    """Entry point of the ``seqrnn`` console script."""
-    args = build_parser().parse_args(argv)
-    _quiet_tensorflow()
+def _run(args):
+    from .datasets import load_shakespeare
     from .persistence import load, save
 
     if args.command == "train":
         if args.corpus:
-            # Read here rather than with input="filename", so that the saved
-            # pipeline's vectorizer takes prompts as content.
-            from pathlib import Path
-
-            docs = [Path(p).read_text(encoding=args.encoding) for p in args.corpus]
+            reading = dict(input="filename", encoding=args.encoding, decode_error=args.decode_error)
+            pipe = _train_pipeline(args.corpus, args, **reading)
         else:
-            from .datasets import load_shakespeare
-
-            docs = load_shakespeare("othello")
-        pipe = _train_pipeline(docs, args)
+            pipe = _train_pipeline(load_shakespeare("othello"), args)
         save(pipe, args.output)
         print(f"saved to {args.output}", file=sys.stderr)
     elif args.command == "generate":
-        pipe = load(args.model)
-        _print_sample(pipe, args)
+        _print_sample(load(args.model), args)
     else:
-        from .datasets import load_shakespeare
+        _print_sample(_train_pipeline(load_shakespeare("othello"), args), args)
 
-        pipe = _train_pipeline(load_shakespeare("othello"), args)
-        _print_sample(pipe, args)
+
+def main(argv=None):
+    """Entry point of the ``seqrnn`` console script.
+
+    Returns 0 on success; a file that cannot be read or written, or an input
+    the estimators refuse, prints one line ``seqrnn COMMAND: error: ...`` and
+    returns 1 (argparse exits with 2 on a bad command line).
+    """
+    args = build_parser().parse_args(argv)
+    _quiet_tensorflow()
+    try:
+        _run(args)
+    except (OSError, ValueError) as exc:
+        print(f"seqrnn {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

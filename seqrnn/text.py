@@ -291,8 +291,9 @@ class CharSequenceVectorizer(SafeSaveMixin, TransformerMixin, BaseEstimator):
             try:
                 text = self.decode(doc)
             except UnicodeDecodeError as exc:
+                name = f" ({os.fsdecode(doc)!r})" if self.input == "filename" else ""
                 raise ValueError(
-                    f"{type(self).__name__} could not decode document {i} with "
+                    f"{type(self).__name__} could not decode document {i}{name} with "
                     f"encoding={self.encoding!r} ({exc.reason} at byte "
                     f"{exc.start}); set the right 'encoding', or "
                     f"decode_error='replace' or 'ignore'."
