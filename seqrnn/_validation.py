@@ -12,12 +12,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import (
     HasMethods,
-    Interval,
     InvalidParameterError,
     Options,
     StrOptions,
     validate_parameter_constraints,
 )
+from sklearn.utils._param_validation import Interval as _Interval
 
 __all__ = [
     "HasMethods",
@@ -32,6 +32,19 @@ __all__ = [
     "check_warm_start_network",
     "validate_params",
 ]
+
+
+class Interval(_Interval):
+    """scikit-learn's ``Interval``, except that an integer interval refuses bools.
+
+    (``True`` is an ``Integral`` to Python: ``target_index=True`` would index a
+    column by a boolean mask, ``differencing=True`` would mean a lag of 1.)
+    """
+
+    def is_satisfied_by(self, val):
+        if self.type is Integral and isinstance(val, (bool, np.bool_)):
+            return False
+        return super().is_satisfied_by(val)
 
 
 class Units(Options):
@@ -110,6 +123,9 @@ def validate_params(estimator):
 
 
 def _describe(value):
+    """A short repr for messages (NumPy scalars as plain Python values)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -166,11 +182,11 @@ def check_warm_start_network(fitted_kwargs, new_kwargs, *, caller):
             )
 
 
-def check_n_steps(n_steps, *, caller):
-    """Check that ``n_steps`` is a positive int and return it as ``int``."""
+def check_n_steps(n_steps, *, caller, argument="n_steps"):
+    """Check that ``n_steps`` (or another count) is a positive int; return it as ``int``."""
     if not isinstance(n_steps, Integral) or isinstance(n_steps, bool) or n_steps < 1:
         raise ValueError(
-            f"The 'n_steps' argument of {caller} must be an int >= 1. "
+            f"The '{argument}' argument of {caller} must be an int >= 1. "
             f"Got {_describe(n_steps)} instead."
         )
     return int(n_steps)

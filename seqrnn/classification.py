@@ -35,6 +35,7 @@ from ._validation import (
     RNN_PARAMETER_CONSTRAINTS,
     Interval,
     StrOptions,
+    _describe,
     check_warm_start_network,
 )
 from .language_model import _text_symbols
@@ -59,11 +60,6 @@ _Sequences = namedtuple("_Sequences", ["kind", "values", "lengths"])
 
 
 # --------------------------------------------------------------- input rows
-def _describe(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _element_kind(value):

@@ -28,8 +28,10 @@ from ._base import AutoregressiveEstimator
 from ._validation import (
     Interval,
     StrOptions,
+    _describe,
     check_n_steps,
     check_sampling_params,
+    check_warm_start_network,
 )
 
 __all__ = ["RNNForecaster"]
@@ -37,11 +39,6 @@ __all__ = ["RNNForecaster"]
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 #: median absolute value of a standard normal variable (its 75% quantile)
 _MAD_OF_STANDARD_NORMAL = 0.6744897501960817
-
-
-def _describe(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _GaussianNLL(keras.losses.Loss):
@@ -174,7 +171,8 @@ class RNNForecaster(AutoregressiveEstimator):
     missing : {"error", "interpolate"}, default="error"
         What to do with a NaN after the first value of a row: raise, or fill
         it by linear interpolation in time (a trailing NaN repeats the last
-        value).
+        value). Filled values are then data like the others: trained on,
+        and counted by ``score``.
 
     Attributes
     ----------
@@ -399,9 +397,10 @@ class RNNForecaster(AutoregressiveEstimator):
             if self.missing == "error":
                 t = int(np.flatnonzero(missing.any(axis=1))[0] + padding.sum())
                 raise ValueError(
-                    f"{name} got NaN in {argument} at row {i}, time step {t}: only a "
-                    "NaN prefix is allowed (padding: the series starts later). Fill "
-                    "the gaps or set missing='interpolate'."
+                    f"{name} got NaN in {argument} at row {i}, time step {t}: NaN is "
+                    "allowed only as padding, at the start of a row and in every "
+                    "feature (the series starts later). Fill the gaps or set "
+                    "missing='interpolate'."
                 )
             row = row.copy()
             steps = np.arange(len(row))
@@ -441,7 +440,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 if (y <= 0).any():
                     raise ValueError(
                         f"{name} with log_transform=True needs positive target values; "
-                        f"row {i} of {argument} contains {y[y <= 0][0]!r}."
+                        f"row {i} of {argument} contains {float(y[y <= 0][0])!r}."
                     )
                 y = np.log(y)
             levels.append(y)
@@ -494,6 +493,15 @@ class RNNForecaster(AutoregressiveEstimator):
         name = type(self).__name__
         rng, seed = self._resolve_fit()
         warm = self._warm()
+        # what the fitted standardisation means: a warm start cannot change it
+        transforms = dict(
+            target_index=self.target_index, log_transform=self.log_transform,
+            differencing=self.differencing,
+        )
+        if warm:
+            check_warm_start_network(
+                getattr(self, "_transforms", transforms), transforms, caller=name
+            )
         levels, covariates = self._prepare(
             X, n_features=self.n_features_in_ if warm else None
         )
@@ -509,25 +517,30 @@ class RNNForecaster(AutoregressiveEstimator):
         if not warm:
             what = "log " if self.log_transform else ""
             what += f"differenced (lag {self._lag}) " if self._lag else ""
-            scale = float(z_all.std())
+            # in units of the largest value, so that neither tiny nor huge
+            # values under- or overflow
+            peak = float(np.abs(z_all).max())
+            unit = z_all / peak if peak > 0 else z_all
+            mean, scale = peak * float(unit.mean()), peak * float(unit.std())
             # relative to the level: a constant series has round-off spread
-            if not scale > 1e-12 * max(1.0, abs(float(z_all.mean()))):
+            if not scale > 1e-12 * abs(mean):
                 raise ValueError(
-                    f"{name} cannot learn from a constant series: every {what}target "
-                    f"value in X equals {float(z_all[0])!r}, so there is no variation "
-                    "to model."
+                    f"{name} cannot learn from a constant series: the {what}target "
+                    f"values in X have a standard deviation of {scale:.3g} around "
+                    f"{mean:.6g}, so there is no variation to model."
                 )
             cov_all, g_all = np.concatenate(covariates), np.concatenate(levels)
             # a constant covariate carries no information; scale 1 avoids 0 / 0
             cov_scale = cov_all.std(axis=0)
             fitted = dict(
-                target_mean_=float(z_all.mean()),
+                target_mean_=mean,
                 target_scale_=scale,
                 covariate_mean_=cov_all.mean(axis=0),
                 covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
                 level_mean_=float(g_all.mean()) if self._lag else None,
                 level_scale_=float(g_all.std()) if self._lag else None,
                 n_features_in_=covariates[0].shape[1] + 1,
+                _transforms=transforms,
             )
         streams = [self._network_inputs(z, c, fitted) for z, c in zip(modelled, covariates)]
         inputs = np.concatenate([x[:-1] for x, _ in streams])
@@ -545,11 +558,17 @@ class RNNForecaster(AutoregressiveEstimator):
         )
         if not warm:
             fitted["scale_calibration_"] = 1.0
-        self._fit_streams(
-            inputs, targets, row_offsets,
-            build_kwargs=build_kwargs, loss=_GaussianNLL(),
-            input_pad=0.0, rng=rng, reuse_model=warm, fitted=fitted,
-        )
+        try:
+            self._fit_streams(
+                inputs, targets, row_offsets,
+                build_kwargs=build_kwargs, loss=_GaussianNLL(),
+                input_pad=0.0, rng=rng, reuse_model=warm, fitted=fitted,
+            )
+        except (KeyboardInterrupt, _core.NonFiniteLossError):
+            # training stopped on a fault, with the last good weights kept:
+            # calibrate those, as after a complete fit
+            self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams])
+            raise
         self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams])
         return self
 
@@ -715,10 +734,14 @@ class RNNForecaster(AutoregressiveEstimator):
         if future.ndim == 1 and n_cov == 1:
             future = future[:, np.newaxis]
         if future.shape != (n_steps, n_cov) or not np.isfinite(future).all():
+            got = (
+                f"shape {future.shape}" if future.shape != (n_steps, n_cov)
+                else f"{int((~np.isfinite(future)).sum())} NaN or infinite value(s)"
+            )
             raise ValueError(
                 f"The 'future_covariates' argument of {caller} must be a finite array "
                 f"of shape ({n_steps}, {n_cov}): the covariates at each forecast time. "
-                f"Got shape {future.shape}."
+                f"Got {got}."
             )
         next_inputs[:, :, 1:1 + n_cov] = (future - self.covariate_mean_) / self.covariate_scale_
         return next_inputs
@@ -846,15 +869,26 @@ class RNNForecaster(AutoregressiveEstimator):
             Or ``(n_steps,)`` for a single float.
         """
         caller = f"{type(self).__name__}.predict_quantiles"
-        q = np.asarray(quantiles, dtype=np.float64) if np.ndim(quantiles) <= 1 else None
+        try:
+            q = np.asarray(quantiles, dtype=np.float64) if np.ndim(quantiles) <= 1 else None
+        except (TypeError, ValueError):
+            q = None
         if q is None or q.size == 0 or not ((q >= 0) & (q <= 1)).all():
             raise ValueError(
                 f"The 'quantiles' argument of {caller} must be a float or a non-empty "
                 f"sequence of floats in [0, 1]. Got {_describe(quantiles)} instead."
             )
-        check_sampling_params(caller=caller, temperature=1.0, n_samples=n_samples)
+        return self._path_quantiles(
+            n_steps, context, q, n_samples=n_samples, random_state=random_state,
+            future_covariates=future_covariates, caller=caller,
+        )
+
+    def _path_quantiles(self, n_steps, context, q, *, n_samples, random_state,
+                        future_covariates, caller):
+        """Quantiles ``q`` of ``n_samples`` sample paths, at each step."""
+        n_samples = check_n_steps(n_samples, caller=caller, argument="n_samples")
         paths = self._sample_paths(
-            n_steps, context, n_paths=int(n_samples), temperature=1.0,
+            n_steps, context, n_paths=n_samples, temperature=1.0,
             random_state=random_state, future_covariates=future_covariates, caller=caller,
         )
         return np.quantile(paths, q, axis=0)
@@ -896,9 +930,10 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"be a float in (0, 1). Got {_describe(coverage)} instead."
             )
         alpha = (1.0 - coverage) / 2.0
-        lower, upper = self.predict_quantiles(
-            n_steps, context, (alpha, 1.0 - alpha), n_samples=n_samples,
+        lower, upper = self._path_quantiles(
+            n_steps, context, np.array([alpha, 1.0 - alpha]), n_samples=n_samples,
             random_state=random_state, future_covariates=future_covariates,
+            caller=f"{type(self).__name__}.predict_interval",
         )
         return lower, upper
 

@@ -114,7 +114,7 @@ _SEQUENCE = {"model_": ("build_sequence_model", "_build_kwargs")}
 _SAFE_CLASSES = {
     "CharLM": ("seqrnn.language_model", _AUTOREGRESSIVE, ()),
     "CharSequenceVectorizer": ("seqrnn.text", {}, ()),
-    "RNNForecaster": ("seqrnn.forecasting", _AUTOREGRESSIVE, ()),
+    "RNNForecaster": ("seqrnn.forecasting", _AUTOREGRESSIVE, ("_transforms",)),
     "RNNSequenceClassifier": ("seqrnn.classification", _SEQUENCE, ()),
     "RNNSequenceRegressor": ("seqrnn.classification", _SEQUENCE, ("_target_ndim",)),
     "SeriesWindower": ("seqrnn.series", {}, ()),

@@ -83,6 +83,14 @@ def test_warm_start_keeps_standardisation_and_continues():
     assert any(not np.array_equal(a, b) for a, b in zip(weights, model.model_.get_weights()))
     with pytest.raises(ValueError, match="2 feature.*fitted with 1"):
         model.fit(np.ones((2, 5, 2)))
+    # what the standardisation means cannot change under a warm start
+    before = model.predict(ROWS)
+    for change in ({"log_transform": True}, {"differencing": 3}):
+        with pytest.raises(ValueError, match=f"built with {next(iter(change))}=.*cannot apply"):
+            model.set_params(**change).fit(ROWS)
+        model.set_params(log_transform=False, differencing=None)
+    assert len(model.history_["loss"]) == 2
+    np.testing.assert_array_equal(model.predict(ROWS), before)
 
 
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
@@ -121,19 +129,21 @@ def test_score_is_mean_loglik_per_value(fc):
     assert fc.score(ROWS) == pytest.approx(per_row.sum() / sum(map(len, ROWS)))
 
 
-def test_score_is_in_the_units_of_the_series():
+@pytest.mark.parametrize("c", [1000.0, 1e-13, 1e200])
+def test_score_is_in_the_units_of_the_series(c):
     # standardisation makes training identical for c * y, so the
-    # likelihood changes exactly by the Jacobian: -log(c) per value
+    # likelihood changes exactly by the Jacobian: -log(c) per value,
+    # for tiny and huge units alike
     for params in ({}, {"log_transform": True, "differencing": 3}):
         base = tiny(epochs=1, **params).fit(ROWS)
-        scaled = tiny(epochs=1, **params).fit([1000 * r for r in ROWS])
+        scaled = tiny(epochs=1, **params).fit([c * r for r in ROWS])
         np.testing.assert_allclose(
-            scaled.score_samples([1000 * r for r in ROWS]),
-            base.score_samples(ROWS) - np.log(1000) * np.array([len(r) for r in ROWS]),
+            scaled.score_samples([c * r for r in ROWS]),
+            base.score_samples(ROWS) - np.log(c) * np.array([len(r) for r in ROWS]),
             rtol=1e-4,
         )
         np.testing.assert_allclose(
-            scaled.predict([1000 * r for r in ROWS]), 1000 * base.predict(ROWS), rtol=1e-4
+            scaled.predict([c * r for r in ROWS]), c * base.predict(ROWS), rtol=1e-4
         )
 
 
@@ -269,6 +279,8 @@ def test_covariates(covariate_data):
         model.sample(3, row)
     with pytest.raises(ValueError, match=r"shape \(3, 1\)"):
         model.sample(3, row, future_covariates=np.zeros((2, 1)))
+    with pytest.raises(ValueError, match=r"Got 1 NaN or infinite value"):
+        model.sample(3, row, future_covariates=[[0.0], [np.nan], [0.0]])
     high = model.sample(3, row, future_covariates=[[2.0], [2.0], [0.0]], temperature=0)
     low = model.sample(3, row, future_covariates=[[-2.0], [-2.0], [0.0]], temperature=0)
     assert high[0] == low[0]  # the first step only reads the context
@@ -348,6 +360,8 @@ def test_bad_transform_input():
         ({"missing": "drop"}, "missing"),
         ({"target_index": -1}, "target_index"),
         ({"log_transform": "yes"}, "log_transform"),
+        ({"target_index": True}, "target_index"),
+        ({"differencing": True}, "differencing"),
         ({"units": 0}, "units"),
         ({"seq_length": 0}, "seq_length"),
     ],
@@ -373,6 +387,9 @@ def test_bad_parameters(params, match):
         ("predict_quantiles", {"quantiles": [0.5, 1.2]}, "quantiles"),
         ("predict_quantiles", {"quantiles": []}, "quantiles"),
         ("predict_quantiles", {"n_samples": -5}, "n_samples"),
+        ("predict_quantiles", {"n_samples": None}, "'n_samples'.*predict_quantiles.*int >= 1"),
+        ("predict_quantiles", {"quantiles": "a"}, "'quantiles'"),
+        ("predict_interval", {"n_steps": 0}, "'n_steps' argument of RNNForecaster.predict_inter"),
     ],
 )
 def test_bad_sampling_arguments(fc, method, kwargs, match):
@@ -410,6 +427,7 @@ def test_nan_loss_keeps_last_good_weights():
     with pytest.raises(NonFiniteLossError, match="learning_rate.*clipnorm"):
         model.fit(ROWS)
     assert model.history_["status"][-1] == "nan_loss"
+    assert model.scale_calibration_ != 1.0  # the kept weights are calibrated too
     assert np.isfinite(model.score(ROWS))
     assert np.isfinite(model.sample(5, SEASONAL, random_state=0)).all()
 
