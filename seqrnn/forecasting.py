@@ -171,8 +171,8 @@ class RNNForecaster(AutoregressiveEstimator):
     missing : {"error", "interpolate"}, default="error"
         What to do with a NaN after the first value of a row: raise, or fill
         it by linear interpolation in time (a trailing NaN repeats the last
-        value). Filled values are then data like the others: trained on,
-        and counted by ``score``.
+        value). Filled values are context only: never trained on, and
+        ``score`` counts observed values only.
 
     Attributes
     ----------
@@ -384,7 +384,10 @@ class RNNForecaster(AutoregressiveEstimator):
         return rows
 
     def _clean_row(self, row, i, argument):
-        """Drop the leading padding; refuse or fill missing values and infinity."""
+        """Drop the leading padding; refuse or fill missing values and infinity.
+
+        Returns the row and its mask of missing values (before filling).
+        """
         name = type(self).__name__
         if np.isinf(row).any():
             raise ValueError(
@@ -413,10 +416,11 @@ class RNNForecaster(AutoregressiveEstimator):
                     )
                 gaps = missing[:, j]
                 row[gaps, j] = np.interp(steps[gaps], steps[known], row[known, j])
-        return row
+        return row, missing
 
     def _prepare(self, X, argument="X", *, n_features=None):
-        """Levels ``g`` (log if asked) and covariates of every row, checked."""
+        """Levels ``g`` (log if asked), covariates, and which levels were observed
+        (not filled by ``missing="interpolate"``), of every row, checked."""
         name = type(self).__name__
         rows = self._check_rows(X, argument)
         width = rows[0].shape[1]
@@ -431,10 +435,11 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"number of features per time step of {argument} ({width}). Got "
                 f"{self.target_index} instead."
             )
-        levels, covariates = [], []
+        levels, covariates, observed = [], [], []
         cov_columns = [j for j in range(width) if j != self.target_index]
         for i, row in enumerate(rows):
-            row = self._clean_row(row, i, argument)
+            row, missing = self._clean_row(row, i, argument)
+            observed.append(~missing[:, self.target_index])
             y = row[:, self.target_index]
             if self.log_transform:
                 if (y <= 0).any():
@@ -445,16 +450,17 @@ class RNNForecaster(AutoregressiveEstimator):
                 y = np.log(y)
             levels.append(y)
             covariates.append(row[:, cov_columns])
-        return levels, covariates
+        return levels, covariates, observed
 
     @property
     def _lag(self):
         return 0 if self.differencing is None else int(self.differencing)
 
-    def _modelled(self, g):
-        """The series the network models: differences of ``g`` at the lag."""
+    def _modelled(self, g, observed):
+        """The series the network models, differences of ``g`` at the lag, and
+        which of its values rest on observed levels only."""
         d = self._lag
-        return g[d:] - g[:-d] if d else g
+        return (g[d:] - g[:-d], observed[d:] & observed[:-d]) if d else (g, observed)
 
     def _network_inputs(self, z, covariates, fitted=None):
         """Input rows ``(len(z) + 1, n_inputs)``: start, then each past step.
@@ -502,11 +508,13 @@ class RNNForecaster(AutoregressiveEstimator):
             check_warm_start_network(
                 getattr(self, "_transforms", transforms), transforms, caller=name
             )
-        levels, covariates = self._prepare(
+        levels, covariates, observed = self._prepare(
             X, n_features=self.n_features_in_ if warm else None
         )
-        modelled = [self._modelled(g) for g in levels]
-        z_all = np.concatenate(modelled)
+        # values filled by missing="interpolate" are inputs only: never
+        # targets, nor part of the standardisation
+        modelled = [self._modelled(g, o) for g, o in zip(levels, observed)]
+        z_all = np.concatenate([z[seen] for z, seen in modelled])
         if len(z_all) < 2:
             after = f" after differencing at lag {self._lag}" if self._lag else ""
             raise ValueError(
@@ -529,7 +537,8 @@ class RNNForecaster(AutoregressiveEstimator):
                     f"values in X have a standard deviation of {scale:.3g} around "
                     f"{mean:.6g}, so there is no variation to model."
                 )
-            cov_all, g_all = np.concatenate(covariates), np.concatenate(levels)
+            cov_all = np.concatenate(covariates)
+            g_all = np.concatenate([g[o] for g, o in zip(levels, observed)])
             # a constant covariate carries no information; scale 1 avoids 0 / 0
             cov_scale = cov_all.std(axis=0)
             fitted = dict(
@@ -542,7 +551,11 @@ class RNNForecaster(AutoregressiveEstimator):
                 n_features_in_=covariates[0].shape[1] + 1,
                 _transforms=transforms,
             )
-        streams = [self._network_inputs(z, c, fitted) for z, c in zip(modelled, covariates)]
+        streams = [
+            self._network_inputs(z, c, fitted) for (z, _), c in zip(modelled, covariates)
+        ]
+        seen = [s for _, s in modelled]
+        weights = np.concatenate(seen)
         inputs = np.concatenate([x[:-1] for x, _ in streams])
         targets = np.concatenate([u for _, u in streams]).astype(np.float32)
         row_offsets = np.concatenate([[0], np.cumsum([len(u) for _, u in streams])])
@@ -563,16 +576,17 @@ class RNNForecaster(AutoregressiveEstimator):
                 inputs, targets, row_offsets,
                 build_kwargs=build_kwargs, loss=_GaussianNLL(),
                 input_pad=0.0, rng=rng, reuse_model=warm, fitted=fitted,
+                weights=None if weights.all() else weights,
             )
         except (KeyboardInterrupt, _core.NonFiniteLossError):
             # training stopped on a fault, with the last good weights kept:
             # calibrate those, as after a complete fit
-            self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams])
+            self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams], seen)
             raise
-        self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams])
+        self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams], seen)
         return self
 
-    def _fitted_scale_ratio(self, input_rows):
+    def _fitted_scale_ratio(self, input_rows, seen):
         """The spread of the standardised one-step residuals of ``input_rows``.
 
         The head learns its scale under dropout, whose noise in the predicted
@@ -582,7 +596,8 @@ class RNNForecaster(AutoregressiveEstimator):
         """
         outputs, _ = self._outputs(input_rows, calibrated=False)
         z = np.concatenate([
-            (x[1:, 0] - out[:-1, 0]) / out[:-1, 1] for x, out in zip(input_rows, outputs)
+            ((x[1:, 0] - out[:-1, 0]) / out[:-1, 1])[s]
+            for x, out, s in zip(input_rows, outputs, seen)
         ])
         return robust_scale(z) if len(z) else 1.0
 
@@ -619,23 +634,31 @@ class RNNForecaster(AutoregressiveEstimator):
     def _forward(self, X, argument="X"):
         """Per-row total log-likelihood, value count and next-value forecast."""
         self._check_fitted()
-        levels, covariates = self._prepare(X, argument, n_features=self.n_features_in_)
+        levels, covariates, observed = self._prepare(
+            X, argument, n_features=self.n_features_in_
+        )
         d = self._lag
-        modelled = [self._modelled(g) for g in levels]
-        streams = [self._network_inputs(z, c) for z, c in zip(modelled, covariates)]
+        modelled = [self._modelled(g, o) for g, o in zip(levels, observed)]
+        streams = [self._network_inputs(z, c) for (z, _), c in zip(modelled, covariates)]
         outputs, _ = self._outputs([x for x, _ in streams])
         n = len(levels)
         loglik, counts, forecast = np.zeros(n), np.zeros(n, np.int64), np.zeros(n)
-        for r, (g, (_, u), out) in enumerate(zip(levels, streams, outputs)):
+        for r, (g, o, (_, seen), (_, u), out) in enumerate(
+            zip(levels, observed, modelled, streams, outputs)
+        ):
             mean, scale = out[:, 0], out[:, 1]
+            # Only observed values count (filled ones are context): the first
+            # d levels, then each modelled value whose levels are all observed.
             # log p(y) = log p(u) - log(target_scale_) for each modelled value
-            loglik[r] = _gaussian_logpdf(u, mean[:-1], scale[:-1]).sum()
-            loglik[r] -= len(u) * math.log(self.target_scale_)
+            loglik[r] = _gaussian_logpdf(u, mean[:-1], scale[:-1])[seen].sum()
+            loglik[r] -= seen.sum() * math.log(self.target_scale_)
             if d:
-                loglik[r] += _gaussian_logpdf(g[:d], self.level_mean_, self.level_scale_).sum()
+                first = _gaussian_logpdf(g[:d], self.level_mean_, self.level_scale_)
+                loglik[r] += first[o[:d]].sum()
+            counted = np.concatenate([o[:d], seen])
             if self.log_transform:
-                loglik[r] -= g.sum()  # d log(y) / dy = 1 / y
-            counts[r] = len(g)
+                loglik[r] -= g[counted].sum()  # d log(y) / dy = 1 / y
+            counts[r] = counted.sum()
             z_next = mean[-1] * self.target_scale_ + self.target_mean_
             if not d:
                 forecast[r] = z_next
@@ -755,6 +778,7 @@ class RNNForecaster(AutoregressiveEstimator):
         d = self._lag
         if context is None:
             g, covariates = np.zeros(0), np.zeros((0, self.n_features_in_ - 1))
+            observed = np.zeros(0, bool)
         else:
             if np.ndim(context) not in (1, 2) or isinstance(context, (str, bytes)):
                 raise ValueError(
@@ -762,7 +786,7 @@ class RNNForecaster(AutoregressiveEstimator):
                     f"shape (n_steps,) or (n_steps, n_features). Got "
                     f"{_describe(context)} instead."
                 )
-            (g,), (covariates,) = self._prepare(
+            (g,), (covariates,), (observed,) = self._prepare(
                 [context], "context", n_features=self.n_features_in_
             )
         if len(g) < d:
@@ -772,7 +796,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"the value {d} steps earlier). Got {len(g)}."
             )
         next_inputs = self._future_inputs(future_covariates, n_steps, n_paths, caller)
-        inputs, _ = self._network_inputs(self._modelled(g), covariates)
+        inputs, _ = self._network_inputs(self._modelled(g, observed)[0], covariates)
         if len(inputs) > 1:
             _, states = self._outputs([inputs[:-1]])
             states = [[np.repeat(s, n_paths, axis=0) for s in layer] for layer in states]

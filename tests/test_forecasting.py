@@ -213,7 +213,7 @@ def test_sample_paths_follow_the_predictive_distribution(fc):
 
 def test_scale_calibration_scales_score_and_paths(fc):
     # the factor is the spread of the training residuals under the raw scale
-    levels, _ = fc._prepare(ROWS)
+    levels, _, _ = fc._prepare(ROWS)
     rows = [fc._network_inputs(g, np.zeros((len(g), 0)))[0] for g in levels]
     outputs, _ = fc._outputs(rows, calibrated=False)
     z = np.concatenate([(x[1:, 0] - out[:-1, 0]) / out[:-1, 1] for x, out in zip(rows, outputs)])
@@ -312,6 +312,21 @@ def test_missing_values(fc):
     )
     assert interpolating.__sklearn_tags__().input_tags.allow_nan
     assert not fc.__sklearn_tags__().input_tags.allow_nan
+
+
+@pytest.mark.parametrize("differencing", [None, 1])
+def test_filled_values_are_context_only(differencing):
+    gappy = SEASONAL[:50].copy()
+    gappy[[10, 11, 49]] = np.nan
+    model = tiny(missing="interpolate", differencing=differencing, epochs=1)
+    model.fit([gappy, SEASONAL[50:]])
+    seen = ~np.isnan(gappy)
+    if differencing is None:  # the standardisation ignores filled values too
+        observed = np.concatenate([gappy[seen], SEASONAL[50:]])
+        assert model.target_mean_ == pytest.approx(observed.mean())
+    else:  # the first level, then each difference of two observed values
+        seen = np.concatenate([seen[:1], seen[1:] & seen[:-1]])
+    assert model.score([gappy]) == pytest.approx(model.score_samples([gappy])[0] / seen.sum())
 
 
 # ------------------------------------------------------------- bad input
