@@ -17,6 +17,7 @@ from ._validation import (
     Interval,
     check_warm_start_network,
     validate_params,
+    validation_size,
 )
 from .persistence import PickledByWeights, SafeSaveMixin
 
@@ -51,9 +52,10 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
             check_warm_start_network(self._build_kwargs, build_kwargs, caller=type(self).__name__)
             build_kwargs = self._build_kwargs
         starts, sizes = _core.chunk_index(row_offsets, self.seq_length)
-        n_val = 0
-        if self.validation_fraction is not None and len(starts) > 1:
-            n_val = min(len(starts) - 1, max(1, int(round(self.validation_fraction * len(starts)))))
+        n_val = validation_size(
+            self.validation_fraction, len(starts), caller=type(self).__name__,
+            what=f"training chunks (rows cut at seq_length={self.seq_length})",
+        )
         train_slice, val_slice = slice(0, len(starts) - n_val), slice(len(starts) - n_val, None)
         common = dict(seq_length=self.seq_length, input_pad=input_pad, weights=weights)
         dataset = _core.ChunkBatches(

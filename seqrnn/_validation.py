@@ -31,6 +31,7 @@ __all__ = [
     "check_sampling_params",
     "check_warm_start_network",
     "validate_params",
+    "validation_size",
 ]
 
 
@@ -180,6 +181,22 @@ def check_warm_start_network(fitted_kwargs, new_kwargs, *, caller):
                 f"which was built with {key}={old!r}, so {key}={new!r} cannot apply; "
                 "set warm_start=False to build a new network."
             )
+
+
+def validation_size(fraction, n, *, caller, what):
+    """How many of ``n`` training units ``validation_fraction`` holds out (0 for None).
+
+    At least one is held out and at least one is kept; fewer than two units
+    cannot be split, which is refused rather than silently not validated.
+    """
+    if fraction is None:
+        return 0
+    if n < 2:
+        raise ValueError(
+            f"{caller} with validation_fraction={fraction!r} needs at least 2 {what} "
+            f"(one to train on, one to validate on); X gives {n}."
+        )
+    return min(n - 1, max(1, int(round(fraction * n))))
 
 
 def check_n_steps(n_steps, *, caller, argument="n_steps"):

@@ -37,6 +37,7 @@ from ._validation import (
     StrOptions,
     _describe,
     check_warm_start_network,
+    validation_size,
 )
 from .language_model import _text_symbols
 from .persistence import PickledByWeights, SafeSaveMixin
@@ -445,9 +446,9 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         weights = weights[rows]
         encoding = self._fitted_encoding() if warm else self._input_encoding(seqs, caller=name)
         inputs = self._encode_inputs(seqs, encoding)
-        n_val = 0
-        if self.validation_fraction is not None and len(rows) > 1:
-            n_val = min(len(rows) - 1, max(1, round(self.validation_fraction * len(rows))))
+        n_val = validation_size(
+            self.validation_fraction, len(rows), caller=name, what="rows of nonzero weight"
+        )
         train_rows, val_rows = slice(0, len(rows) - n_val), slice(len(rows) - n_val, None)
 
         rng = _core.resolve_rng(self.random_state)

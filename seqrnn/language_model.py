@@ -336,6 +336,12 @@ class CharLM(AutoregressiveEstimator):
         classes = self.classes_ if warm else self._learn_classes(rows)
         n_out = len(classes)
         inputs, targets, weights, row_offsets = self._training_streams(rows, classes)
+        if weights is not None and not weights.any():
+            raise ValueError(
+                "CharLM with warm_start=True trains only on symbols of its vocabulary "
+                "(classes_), and X holds none of them; set warm_start=False to learn "
+                "a new vocabulary."
+            )
         # Assigned with the network, so that an error before training ends
         # leaves a fitted estimator as it was.
         fitted = dict(classes_=classes, n_features_in_=1)

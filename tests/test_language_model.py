@@ -175,6 +175,10 @@ def test_rows_of_symbols():
 def test_validation_and_early_stopping():
     lm = tiny(epochs=6, validation_fraction=0.3, n_iter_no_change=1, learning_rate=0.05).fit(DOCS)
     assert len(lm.history_["val_loss"]) == lm.n_epochs_ <= 6
+    # one chunk cannot be split: refused, never silently left unvalidated
+    match = "validation_fraction=0.3 needs at least 2 training chunks.*gives 1"
+    with pytest.raises(ValueError, match=match):
+        tiny(validation_fraction=0.3).fit(["to be"])
 
 
 def test_warm_start_continues_training():
@@ -190,6 +194,9 @@ def test_warm_start_continues_training():
     assert len(lm.history_["loss"]) == 2
     np.testing.assert_array_equal(lm.predict_proba(DOCS[:2]), before)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(lm)).predict_proba(DOCS[:2]), before)
+    with pytest.raises(ValueError, match="X holds none of them"):
+        lm.set_params(units=8).fit(["@@@###"])
+    assert len(lm.history_["loss"]) == 2
 
 
 class _Poison(keras.callbacks.Callback):
