@@ -6,6 +6,7 @@ progress bar, then print 500 generated characters.
 """
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -45,7 +46,7 @@ def _quiet_tensorflow():
 
 
 def _number(kind, low, *, inclusive):
-    """An argparse type: a ``kind`` number above ``low`` (or at it, if ``inclusive``)."""
+    """An argparse type: a finite ``kind`` number above ``low`` (or at it, if ``inclusive``)."""
     bound = f">= {low}" if inclusive else f"> {low}"
     name = "an integer" if kind is int else "a number"
 
@@ -54,7 +55,7 @@ def _number(kind, low, *, inclusive):
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or value != value or value < low or (value == low and not inclusive):
+        if value is None or not math.isfinite(value) or value < low or (value == low and not inclusive):
             raise argparse.ArgumentTypeError(f"expected {name} {bound}, got {text!r}")
         return value
 
@@ -195,15 +196,16 @@ def _run(args):
 def main(argv=None):
     """Entry point of the ``seqrnn`` console script.
 
-    Returns 0 on success; a file that cannot be read or written, or an input
-    the estimators refuse, prints one line ``seqrnn COMMAND: error: ...`` and
-    returns 1 (argparse exits with 2 on a bad command line).
+    Returns 0 on success; a file that cannot be read or written, an input
+    the estimators refuse or a missing optional package prints one line
+    ``seqrnn COMMAND: error: ...`` and returns 1 (argparse exits with 2 on a
+    bad command line).
     """
     args = build_parser().parse_args(argv)
     _quiet_tensorflow()
     try:
         _run(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ImportError) as exc:
         print(f"seqrnn {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

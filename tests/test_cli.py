@@ -55,6 +55,7 @@ def test_bad_arguments_exit_with_usage(capsys):
         (["generate", "m", "--seed", "-1"], "argument --seed: expected an integer >= 0"),
         (["train", "c", "-o", "m", "--units", "0"], "argument --units: expected an integer >= 1"),
         (["train", "c", "-o", "m", "--learning-rate", "nan"], "argument --learning-rate"),
+        (["train", "c", "-o", "m", "--learning-rate", "inf"], "argument --learning-rate"),
     ],
 )
 def test_bad_numbers_exit_with_usage(args, message, capsys):
