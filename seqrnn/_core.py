@@ -16,6 +16,7 @@
 
 import math
 import time
+from contextlib import contextmanager
 
 import keras
 import numpy as np
@@ -187,6 +188,29 @@ class _FaultGuard(keras.callbacks.Callback):
         self._record({k: math.nan for k in keys}, status)
 
 
+@contextmanager
+def _torch_random_state_kept():
+    """Give PyTorch's global generators back as they were (no-op elsewhere).
+
+    Keras's PyTorch trainer iterates through a ``torch`` DataLoader, which
+    draws its base seed from the global generator even when nothing is
+    shuffled; seqrnn's own randomness never comes from it.
+    """
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    cpu = torch.random.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(cpu)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+
+
 def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
           callbacks=None, verbose=0, history=None, caller="estimator"):
     """Fit ``model`` on ``dataset``; return ``(history, n_epochs)``.
@@ -210,14 +234,15 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
         )
     all_callbacks.extend(callbacks or [])
     try:
-        model.fit(
-            dataset,
-            epochs=epochs,
-            validation_data=validation,
-            callbacks=all_callbacks,
-            verbose=verbose,
-            shuffle=False,  # ChunkBatches shuffles with our own generator
-        )
+        with _torch_random_state_kept():
+            model.fit(
+                dataset,
+                epochs=epochs,
+                validation_data=validation,
+                callbacks=all_callbacks,
+                verbose=verbose,
+                shuffle=False,  # ChunkBatches shuffles with our own generator
+            )
     except KeyboardInterrupt:
         guard.finish("interrupted")
         raise
@@ -233,8 +258,15 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
 
 
 # ----------------------------------------------------------------- compiling
-def compile_function(fn):
-    """Compile ``fn`` with the active Keras backend (eager on PyTorch)."""
+def compile_function(fn, variables):
+    """Compile ``fn``, which reads ``variables``, with the active Keras backend.
+
+    The compiled function reads the variables' current values at every call,
+    on every backend, so it can be cached across weight changes: TensorFlow
+    captures variables by reference; on JAX the values are passed in as
+    arguments (``jax.jit`` would otherwise freeze them as constants); PyTorch
+    runs eagerly, without recording gradients.
+    """
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -243,7 +275,16 @@ def compile_function(fn):
     if backend == "jax":
         import jax
 
-        return jax.jit(fn)
+        def stateless(values, *args):
+            with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                return fn(*args)
+
+        compiled = jax.jit(stateless)
+        return lambda *args: compiled([v.value for v in variables], *args)
+    if backend == "torch":
+        import torch
+
+        return torch.no_grad()(fn)
     return fn
 
 
@@ -402,7 +443,7 @@ def make_symbol_sampler(model, *, greedy, top_k):
 
         return ops.fori_loop(0, n_steps, step, (first_ids, states, out))[2]
 
-    return compile_function(sample)
+    return compile_function(sample, model.weights)
 
 
 # ---------------------------------------------------------- numeric sampling
@@ -471,4 +512,4 @@ def make_gaussian_sampler(model, *, target_column):
 
         return ops.fori_loop(0, n_steps, step, (first_inputs, states, out))[2]
 
-    return compile_function(sample)
+    return compile_function(sample, model.weights)

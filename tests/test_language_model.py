@@ -147,10 +147,36 @@ def test_fit_leaves_global_random_state_alone():
     np.random.seed(123)
     random.seed(123)
     before_np, before_py = np.random.get_state(), random.getstate()
+    backend_state = _backend_random_state()
     tiny(random_state=None, dropout=0.5).fit(DOCS[:2])
     after_np = np.random.get_state()
     assert before_np[0] == after_np[0] and np.array_equal(before_np[1], after_np[1])
     assert random.getstate() == before_py
+    assert np.array_equal(_backend_random_state(), backend_state)
+
+
+def _backend_random_state():
+    """The global generator state of the Keras backend, where it has one."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.random.get_rng_state().numpy()
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.random.get_global_generator().state.numpy()
+    return np.zeros(0)
+
+
+def test_sampling_follows_weights_set_after_fit(lm):
+    # a compiled sampler is cached; it must read the weights the model has now
+    model = pickle.loads(pickle.dumps(lm))
+    model.sample(12, context="to be", temperature=0)
+    other = tiny(epochs=3, learning_rate=0.01, random_state=1).fit(DOCS)
+    model.model_.set_weights(other.model_.get_weights())
+    assert model.sample(12, context="to be", temperature=0) == other.sample(
+        12, context="to be", temperature=0
+    )
 
 
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
