@@ -198,7 +198,7 @@ class KerasSequenceWrapper(BaseEstimator):
                     f"{', '.join(sorted(own))}; routed parameters start with "
                     f"{', '.join(p + '__' for p in ROUTES)}."
                 )
-            if target.split("__", 1)[0] not in allowed[prefix]:
+            if target not in allowed[prefix]:
                 choices = ", ".join(f"{prefix}__{k}" for k in sorted(allowed[prefix]))
                 raise ValueError(
                     f"The routed parameter {key!r} of {name} sets nothing that "

@@ -267,20 +267,24 @@ def _as_sequences(X, *, caller, input_type):
             f"{caller} was given input_type='numeric', but X holds strings; use "
             "input_type='tokens' (or 'auto') for sequences of tokens."
         )
-    if input_type == "tokens" and seqs.kind == "numeric":
-        if seqs.values.shape[2] != 1 or not np.array_equal(seqs.values, np.round(seqs.values)):
-            raise ValueError(
-                f"{caller} was given input_type='tokens', so X must hold one token per "
-                "time step (str or int ids); got numbers that are not whole, or "
-                "several features per step."
-            )
-        seqs = _Sequences("tokens", seqs.values[:, :, 0].astype(np.int64), seqs.lengths)
     if seqs.kind == "numeric" and not np.isfinite(seqs.values).all():
         row = int(np.flatnonzero(~np.isfinite(seqs.values).all(axis=(1, 2)))[0])
         raise ValueError(
             f"{caller} does not accept NaN or infinity in X; row {row} contains one. "
             "Impute or drop missing values first."
         )
+    if input_type == "tokens" and seqs.kind == "numeric":
+        if (
+            seqs.values.shape[2] != 1
+            or not np.array_equal(seqs.values, np.round(seqs.values))
+            or np.abs(seqs.values).max(initial=0) >= 2**53  # beyond exact float integers
+        ):
+            raise ValueError(
+                f"{caller} was given input_type='tokens', so X must hold one token per "
+                "time step (str or int ids); got numbers that are not whole, or "
+                "several features per step."
+            )
+        seqs = _Sequences("tokens", seqs.values[:, :, 0].astype(np.int64), seqs.lengths)
     return seqs
 
 
@@ -468,7 +472,9 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             recurrent_dropout=self.recurrent_dropout,
             seed=_core.draw_seed(rng),
         )
-        build_kwargs.update(self._routed("model"))
+        build_kwargs.update({
+            k: tuple(v) if isinstance(v, list) else v for k, v in self._routed("model").items()
+        })
         if warm:
             check_warm_start_network(self._build_kwargs, build_kwargs, caller=name)
             model, build_kwargs = self.model_, self._build_kwargs
@@ -952,6 +958,10 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
     def _check_targets(self, y, n_rows, *, warm):
         name = type(self).__name__
         y = np.asarray(y)
+        if y.dtype.kind == "c":
+            raise ValueError(
+                f"Complex data not supported: {name} expects real numeric targets in y."
+            )
         if y.dtype.kind not in "biuf":
             try:
                 y = y.astype(np.float64)
@@ -962,7 +972,7 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
                     f"as {_describe(example)}. Encode them as numbers, or use "
                     "RNNSequenceClassifier for labels."
                 ) from None
-        if y.ndim not in (1, 2) or len(y) != n_rows:
+        if y.ndim not in (1, 2) or len(y) != n_rows or y.size == 0:
             raise ValueError(
                 f"{name} expects y of shape ({n_rows},) or ({n_rows}, n_outputs), one "
                 f"target (or row of targets) per sequence of X; got shape {y.shape}."

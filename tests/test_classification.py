@@ -255,12 +255,20 @@ def test_optimizer_settings_and_routed_parameters():
     assert "model__units=6" in repr(copy)
 
 
+def test_routed_units_as_a_list_save_and_load(tmp_path):
+    model = tiny_classifier(model__units=[4, 3], epochs=1).fit(X_TRENDS, Y_TRENDS)
+    model.save(tmp_path / "clf.seqrnn")
+    loaded = load(tmp_path / "clf.seqrnn")
+    np.testing.assert_array_equal(loaded.predict_proba(X_TRENDS), model.predict_proba(X_TRENDS))
+
+
 @pytest.mark.parametrize(
     "params, match",
     [
         (dict(model__unit=4), r"'model__unit' .* model__units"),
         (dict(fit__shuffle=False), r"'fit__shuffle' .* fit__batch_size, fit__callbacks"),
         (dict(model__n_outputs=3), r"'model__n_outputs'"),
+        (dict(model__units__0=8), r"'model__units__0' .* sets nothing"),
         (dict(unit=4), r"unknown parameter 'unit'"),
         (dict(fit__epochs=0), r"'fit__epochs' parameter .* must be an int in the range"),
         (dict(units=-3), r"'units' parameter of RNNSequenceClassifier must be a positive int"),
@@ -423,6 +431,7 @@ BAD_FITS = {
     "one class": (X_TRENDS, ["up"] * 48, ValueError, r"at least 2 classes in y.*got 1 class \('up'\)"),
     "NaN in X": (np.where(np.eye(48, 12) > 0, np.nan, X_TRENDS), None, ValueError, r"NaN or infinity in X; row 0"),
     "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
+    "inf token id": ([[0.0, 1.0], [np.inf, 2.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
     "mixed features": ([np.ones((3, 2)), np.ones((2, 3))], [0, 1], ValueError, r"rows have \[2, 3\] features"),
     "mixed kinds": ([[1.0, 2.0], "ab"], [0, 1], TypeError, r"row 0 is numeric and row 1 is tokens"),
@@ -446,6 +455,8 @@ def test_bad_input_refused_before_any_change(clf, case):
     sample_weight = -np.ones(48) if case == "negative weight" else None
     model = pickle.loads(pickle.dumps(clf))  # a fitted copy
     model.set_params(warm_start=case == "length mismatch")
+    if case == "inf token id":
+        model.set_params(input_type="tokens")
     before = snapshot(model)
     with pytest.raises(error, match=match) as excinfo, warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # the error alone, no stray warning
@@ -460,6 +471,10 @@ def test_regressor_refuses_labels_and_nan_targets(reg):
         clone(model).fit(X, ["a", "b"] * 20)
     with pytest.raises(ValueError, match=r"y contains NaN or infinity"):
         clone(model).fit(X, np.r_[np.nan, np.ones(39)])
+    with pytest.raises(ValueError, match=r"Complex data not supported"):
+        clone(model).fit(X, np.arange(40) + 5j)
+    with pytest.raises(ValueError, match=r"expects y of shape \(40,\) or \(40, n_outputs\)"):
+        clone(model).fit(X, np.zeros((40, 0)))
 
 
 def test_predict_checks(clf, text_clf):
