@@ -6,8 +6,8 @@ file runs whatever code the file asks for: open only files you made yourself.
 so a model file from anyone can be opened:
 
 * parameters and fitted attributes are JSON; NumPy arrays are written as
-  dtype, shape and flat data, for bool, integer, float and str dtypes only
-  (never object arrays);
+  dtype, shape and flat data, for bool, integer, float and str dtypes, and
+  object arrays holding only ``str`` (class labels read from pandas);
 * a Keras network is stored as its weights alone (``.npy`` arrays read with
   ``allow_pickle=False``) plus the keyword arguments of the seqrnn builder
   function that made it. Loading calls that builder again (looked up by name
@@ -43,7 +43,8 @@ Values are JSON, except these one-key objects: ``{"$tuple": [...]}``,
 and ``{"$array": {"dtype": "<f4", "shape": [2, 3], "data": [...]}}`` (a
 NumPy array; ``"$scalar"`` for a NumPy scalar, same body). ``data`` is flat,
 in C order; a ``str`` array (dtype ``<U<n>``) stores its code points, ``n``
-per element, so NUL and lone surrogates survive.
+per element, so NUL and lone surrogates survive; an object array (dtype
+``|O``) stores its ``str`` elements as JSON strings.
 
 ``weights.npz`` (at most ``MAX_WEIGHTS_BYTES``): a zip of ``w<k>.npy``
 arrays, exactly those the manifest names.
@@ -130,7 +131,7 @@ _PIPELINE_KEYS = {"class", "params", "steps"}
 _MODEL_KEYS = {"builder", "kwargs", "weights"}
 _PUBLIC_STATE = re.compile(r"[A-Za-z][A-Za-z0-9_]*_\Z")
 _WEIGHT_NAME = re.compile(r"w(0|[1-9][0-9]{0,8})\Z")
-_ARRAY_DTYPE = re.compile(r"([<>|=]?(b1|[iu][1248]|f[248])|<U[1-9][0-9]{0,5})\Z")
+_ARRAY_DTYPE = re.compile(r"([<>|=]?(b1|[iu][1248]|f[248])|<U[1-9][0-9]{0,5}|\|O)\Z")
 _SPECIAL_FLOATS = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
 
 
@@ -231,12 +232,18 @@ def _encode_array(value, where):
     if array.dtype.kind == "U":  # little-endian code points, whatever the platform
         array = array.astype(f"<U{max(1, array.dtype.itemsize // 4)}")
     dtype = array.dtype
-    if not _ARRAY_DTYPE.match(dtype.str) or array.size > 2**31:
+    # object arrays only of str (labels from pandas keep dtype object)
+    strings = dtype.kind == "O" and all(isinstance(v, str) for v in array.flat)
+    if (dtype.kind == "O" and not strings) or not _ARRAY_DTYPE.match(dtype.str) or (
+        array.size > 2**31
+    ):
         raise TypeError(
-            f"seqrnn.save stores arrays of bool, int, float or str dtype only; "
-            f"{where} is an array of dtype {dtype}."
+            f"seqrnn.save stores arrays of bool, int, float or str dtype (or object "
+            f"arrays of str) only; {where} is an array of dtype {dtype}."
         )
-    if dtype.kind == "U":
+    if strings:
+        flat = [str(v) for v in array.flat]
+    elif dtype.kind == "U":
         flat = np.ascontiguousarray(array).reshape(-1).view("<u4").tolist()
     elif dtype.kind == "f":
         flat = [_encode_float(v) for v in array.reshape(-1).tolist()]
@@ -676,7 +683,7 @@ def _decode_array(body, where, scalar):
     dtype, shape, data = body["dtype"], body["shape"], body["data"]
     if not isinstance(dtype, str) or not _ARRAY_DTYPE.match(dtype):
         raise UnsafeFileError(
-            f"{where}: arrays have a bool, int, float or str dtype; got {dtype!r}."
+            f"{where}: arrays have a bool, int, float or str dtype (object: of str); got {dtype!r}."
         )
     dtype = np.dtype(dtype)
     if (
@@ -690,7 +697,9 @@ def _decode_array(body, where, scalar):
     per_item = dtype.itemsize // 4 if dtype.kind == "U" else 1
     if len(data) != int(np.prod(shape, dtype=object)) * per_item:
         raise ModelFileError(f"{where}: array data does not match its shape {shape}.")
-    if dtype.kind == "b":
+    if dtype.kind == "O":
+        ok = all(isinstance(v, str) for v in data)
+    elif dtype.kind == "b":
         ok = all(isinstance(v, bool) for v in data)
     elif dtype.kind == "f":
         data = [_decode(v, where) if isinstance(v, dict) else v for v in data]
@@ -700,7 +709,11 @@ def _decode_array(body, where, scalar):
     if not ok:
         raise ModelFileError(f"{where}: array data does not match its dtype {dtype}.")
     try:
-        if dtype.kind == "U":
+        if dtype.kind == "O":
+            array = np.empty(len(data), dtype=object)
+            array[:] = data
+            array = array.reshape(shape)
+        elif dtype.kind == "U":
             array = np.array(data, dtype="<u4").view(dtype).reshape(shape)
             # a code point must be one a str can hold
             if per_item and len(data) and max(data) > 0x10FFFF:
