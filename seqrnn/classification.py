@@ -97,7 +97,9 @@ def _row_to_array(row, *, caller, index):
             f"{caller} expects every row of X to be a sequence (a str, or a 1-D or "
             f"2-D array-like); row {index} is a {type(row).__name__}."
         )
-    array = np.asarray(row)
+    # a list is read element by element: NumPy would silently turn the
+    # numbers of a list that also holds strings into strings
+    array = np.asarray(row, dtype=object if isinstance(row, (list, tuple)) else None)
     if array.dtype.kind == "O":
         kind = _object_kind(
             array, caller=caller, where=lambda i: f"X[{index}][{', '.join(map(str, i))}]"

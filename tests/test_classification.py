@@ -435,6 +435,7 @@ BAD_FITS = {
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
     "mixed features": ([np.ones((3, 2)), np.ones((2, 3))], [0, 1], ValueError, r"rows have \[2, 3\] features"),
     "mixed kinds": ([[1.0, 2.0], "ab"], [0, 1], TypeError, r"row 0 is numeric and row 1 is tokens"),
+    "mixed in a row": ([["a", 1, "b"], ["c", 2.5, "d"]], [0, 1], TypeError, r"X\[0\]\[1\] \(1, a int\)"),
     "empty sequence": ([[1.0, 2.0], []], [0, 1], ValueError, r"empty sequence in row 1"),
     "zero steps": (np.empty((4, 0)), [0, 1, 0, 1], ValueError, r"0 feature\(s\) \(shape=\(4, 0\)\)"),
     "sparse X": (csr_matrix(X_TRENDS), None, TypeError, r"does not accept sparse input X"),
