@@ -218,7 +218,8 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
     ``history`` (a dict of per-epoch lists) is extended in place, also when
     training stops on a fault: a non-finite loss restores the last finite
     weights and raises :class:`NonFiniteLossError`; ``KeyboardInterrupt``
-    restores them too and is re-raised.
+    restores them too and is re-raised. Any other exception sets the
+    weights back to those ``model`` had before and is re-raised.
     """
     history = {} if history is None else history
     n_before = len(history.get("status", []))
@@ -233,6 +234,7 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
             )
         )
     all_callbacks.extend(callbacks or [])
+    weights_before = model.get_weights()
     try:
         with _torch_random_state_kept():
             model.fit(
@@ -245,6 +247,11 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
             )
     except KeyboardInterrupt:
         guard.finish("interrupted")
+        raise
+    except Exception:
+        # any other error (a callback's, a bad routed setting reaching Keras):
+        # a warm-started network goes back to the weights it had
+        model.set_weights(weights_before)
         raise
     if guard.fault is not None:
         guard.finish(guard.fault)

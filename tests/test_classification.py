@@ -345,6 +345,17 @@ def test_warm_start_continues_training(clf):
         model.fit(X_TRENDS, Y_TRENDS)
     assert_same_state(before, snapshot(model))
 
+    class Fails(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("a callback failed")
+
+    # an error in the middle of a warm-started fit leaves the estimator as it was
+    before = snapshot(model.set_params(cell="lstm", callbacks=[Fails()]))
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        model.fit(X_TRENDS, Y_TRENDS)
+    assert_same_state(before, snapshot(model))
+
 
 def test_random_state_reproducible_and_global_state_untouched():
     np_state, py_state = np.random.get_state(), random.getstate()
