@@ -61,8 +61,6 @@ _Sequences = namedtuple("_Sequences", ["kind", "values", "lengths"])
 
 
 # --------------------------------------------------------------- input rows
-
-
 def _element_kind(value):
     """"number", "token" (a str) or None for one element of an object array."""
     if isinstance(value, str):
@@ -467,16 +465,16 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             input_kind="symbols" if encoding["input_type_"] == "tokens" else "numeric",
             embedding_dim=self.embedding_dim,
             cell=self.cell,
-            units=tuple(self.units) if isinstance(self.units, (list, tuple)) else self.units,
+            units=self.units,
             bidirectional=self.bidirectional,
             segment_length=self.segment_length,
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             seed=_core.draw_seed(rng),
         )
-        build_kwargs.update({
-            k: tuple(v) if isinstance(v, list) else v for k, v in self._routed("model").items()
-        })
+        build_kwargs.update(self._routed("model"))
+        # units given as a list (own or routed) are stored as the tuple a file holds
+        build_kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in build_kwargs.items()}
         if warm:
             check_warm_start_network(self._build_kwargs, build_kwargs, caller=name)
             model, build_kwargs = self.model_, self._build_kwargs
