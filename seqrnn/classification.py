@@ -107,6 +107,8 @@ def _row_to_array(row, *, caller, index):
         raise ValueError(
             f"Complex data not supported: {caller} got complex values in row {index} of X."
         )
+    if array.dtype.kind == "S":
+        array = _ascii_tokens(array, caller=caller)
     if array.dtype.kind in "US":
         if array.ndim != 1:
             raise ValueError(
@@ -132,10 +134,7 @@ def _pad_rows(rows, kind, *, caller):
                 "needs at least one time step."
             )
     if kind == "tokens":
-        try:
-            dtype = np.result_type(*(r.dtype for r in rows))
-        except TypeError:  # bytes and str tokens together: compare them as objects
-            dtype = object
+        dtype = np.result_type(*(r.dtype for r in rows))  # str: bytes were decoded
         values = np.zeros((len(rows), lengths.max()), dtype=dtype)
         for i, r in enumerate(rows):
             values[i, : len(r)] = r
@@ -177,12 +176,23 @@ def _ragged_sequences(rows, *, caller):
     return _Sequences(kinds[0], values, lengths)
 
 
+def _ascii_tokens(X, *, caller):
+    """Bytes tokens as str; only ASCII, since their encoding is not known."""
+    try:
+        return X.astype(str)
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"{caller} reads bytes tokens in X as ASCII and got non-ASCII bytes; "
+            "decode them first, e.g. np.char.decode(X, 'utf-8')."
+        ) from None
+
+
 def _array_sequences(X, *, caller):
     """Validate a regular array: (n, T) or (n, T, f) numbers, (n, T) tokens."""
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported: {caller} got complex values in X.")
     if X.dtype.kind == "S":  # bytes: read as ASCII text
-        X = X.astype(str)
+        X = _ascii_tokens(X, caller=caller)
     if X.dtype.kind == "O":
         if X.ndim == 1:
             return _ragged_sequences(list(X), caller=caller)
@@ -763,14 +773,10 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
                 f"Input y contains NaN or infinity; {name} needs a finite label for "
                 "every sequence."
             )
+        if y.dtype.kind == "O":  # before scikit-learn's less specific messages
+            self._check_object_labels(y)
         check_classification_targets(y)
-        try:
-            classes = np.unique(y)
-        except TypeError:
-            raise TypeError(
-                f"{name} needs labels that can be sorted together (all str, all "
-                "numbers or all bool); the labels in y mix types."
-            ) from None
+        classes = np.unique(y)
         if warm:
             unseen = classes[~np.isin(classes, self.classes_)]
             if len(unseen):
@@ -786,6 +792,22 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
                 f"1 class ({_describe(classes[0])})."
             )
         return np.searchsorted(classes, y).astype(np.int32), {"classes_": classes}
+
+    def _check_object_labels(self, y):
+        """Labels of an object array: all str, or all numbers and bools."""
+        name = type(self).__name__
+        for i, label in enumerate(y):
+            if not isinstance(label, (str, Real, np.bool_)):
+                raise TypeError(
+                    f"{name} needs every label in y to be a str, a number or a bool; "
+                    f"y[{i}] is {_describe(label)}, a {type(label).__name__}."
+                )
+            if isinstance(label, str) != isinstance(y[0], str):
+                raise TypeError(
+                    f"{name} needs labels that can be sorted together (all str, or "
+                    f"all numbers and bools); the labels in y mix types: y[0] is "
+                    f"{_describe(y[0])} and y[{i}] is {_describe(label)}."
+                )
 
     def _weights(self, sample_weight, targets, target_attrs, *, warm):
         weights = self._check_sample_weight(sample_weight, len(targets))

@@ -39,7 +39,8 @@ and ``models`` when it is not fitted. A pipeline ``NODE`` is ``{"class":
 [[name, NODE or "passthrough" or null], ...]}``.
 
 Values are JSON, except these one-key objects: ``{"$tuple": [...]}``,
-``{"$dict": {...}}`` (string keys), ``{"$float": "nan" | "inf" | "-inf"}``,
+``{"$dict": {...}}`` (string keys), ``{"$items": [[key, value], ...]}`` (a
+dict with other keys), ``{"$float": "nan" | "inf" | "-inf"}``,
 and ``{"$array": {"dtype": "<f4", "shape": [2, 3], "data": [...]}}`` (a
 NumPy array; ``"$scalar"`` for a NumPy scalar, same body). ``data`` is flat,
 in C order; a ``str`` array (dtype ``<U<n>``) stores its code points, ``n``
@@ -60,7 +61,7 @@ How a class joins
 3. By default the fitted state is every instance attribute whose name ends
    in ``_`` (besides the networks), plus the private attributes named in the
    entry; each must be plain data (None, bool, int, float, str, list, tuple,
-   dict with str keys, NumPy arrays and scalars of plain dtypes). A class
+   dict, NumPy arrays and scalars of plain dtypes). A class
    with other state implements ``_get_safe_state(self) -> dict`` and
    ``_set_safe_state(self, state)`` to convert it to and from such data.
 4. Add the class to ``ESTIMATOR_CASES`` in ``tests/test_persistence.py``.
@@ -274,9 +275,14 @@ def _encode(value, where):
         return {"$tuple": [_encode(v, f"{where} (item {i})") for i, v in enumerate(value)]}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"$dict": {str(k): _encode(v, f"{where} (key {k!r})") for k, v in value.items()}}
+    if isinstance(value, dict):  # other keys (class_weight={0: 1.0, 1: 2.0}): as pairs
+        return {"$items": [
+            [_encode(k, f"{where} (key {k!r})"), _encode(v, f"{where} (key {k!r})")]
+            for k, v in value.items()
+        ]}
     raise TypeError(
         f"seqrnn.save stores plain data only (None, bool, int, float, str, list, "
-        f"tuple, dict with str keys, NumPy arrays); {where} is a "
+        f"tuple, dict, NumPy arrays); {where} is a "
         f"{type(value).__module__}.{type(value).__qualname__}. Set it to plain "
         "data, or use joblib.dump for a file only you will open."
     )
@@ -737,12 +743,32 @@ def _decode(node, where):
             return tuple(_decode(v, where) for v in body)
         if tag == "$dict" and isinstance(body, dict):
             return {k: _decode(v, where) for k, v in body.items()}
+        if tag == "$items" and isinstance(body, list):
+            return _decode_items(body, where)
         if tag == "$float" and isinstance(body, str) and body in _SPECIAL_FLOATS:
             return _SPECIAL_FLOATS[body]
         if tag in ("$array", "$scalar"):
             return _decode_array(body, where, scalar=tag == "$scalar")
         raise UnsafeFileError(f"{where} holds an unknown kind of value {tag!r}.")
     raise UnsafeFileError(f"{where} holds a JSON object that is not a known kind of value.")
+
+
+def _decode_items(body, where):
+    """A dict stored as ``[key, value]`` pairs; every key must be hashable."""
+    result = {}
+    for pair in body:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise ModelFileError(f"{where}: a dict item must be a [key, value] pair.")
+        key = _decode(pair[0], where)
+        try:
+            hash(key)
+        except TypeError:
+            raise ModelFileError(
+                f"{where}: a dict key must be a number, str, bool, None or tuple; "
+                f"got a {type(key).__name__}."
+            ) from None
+        result[key] = _decode(pair[1], where)
+    return result
 
 
 def _param_names(cls):

@@ -257,7 +257,9 @@ def test_safe_round_trip_of_awkward_characters_and_values(tmp_path):
     vec.extra_ = {"nan": float("nan"), "tuple": (1, 2.5, None), "i8": np.int8(-3),
                   "floats": np.array([[np.inf, -0.0]]), "flags": np.array([True]),
                   # labels read from pandas: an object array of str
-                  "labels": np.array(["up", "down\x00", ""], dtype=object)}
+                  "labels": np.array(["up", "down\x00", ""], dtype=object),
+                  # class_weight={0: 1.0, 1: 2.0}: keys other than str
+                  "weights": {0: 1.0, np.int64(1): 2.0, True: None, (1, "a"): "t"}}
     save(vec, tmp_path / "vec.seqrnn")
     restored = load(tmp_path / "vec.seqrnn")
     assert restored.char_counts_ == vec.char_counts_
@@ -269,6 +271,8 @@ def test_safe_round_trip_of_awkward_characters_and_values(tmp_path):
     np.testing.assert_array_equal(extra["floats"], vec.extra_["floats"])
     assert np.signbit(extra["floats"][0, 1]) and extra["flags"].dtype == bool
     assert extra["labels"].dtype == object and extra["labels"].tolist() == ["up", "down\x00", ""]
+    assert extra["weights"] == vec.extra_["weights"]
+    assert [type(k) for k in extra["weights"]] == [int, np.int64, tuple]  # True == 1
     vec.extra_ = np.array(["a", 1], dtype=object)  # mixed objects stay refused
     with pytest.raises(TypeError, match="object arrays of str"):
         save(vec, tmp_path / "mixed.seqrnn")
@@ -447,6 +451,11 @@ CRAFTED = {
         dict(manifest=lambda d, p: _obj(d)["state"].update(
             classes_={"$array": {"dtype": "|O", "shape": [1], "data": [1]}})),
         ModelFileError, r"does not match its dtype object",
+    ),
+    "unhashable-dict-key": (
+        dict(manifest=lambda d, p: _obj(d)["params"].update(
+            units={"$items": [[[1, 2], 3]]})),
+        ModelFileError, "a dict key must be",
     ),
     "pickle-value-tag": (
         dict(manifest=lambda d, p: _obj(d)["params"].update(
