@@ -18,14 +18,17 @@ def generate(estimator, n_steps, context=None, **kwargs):
     :class:`~seqrnn.series.SeriesWindower` reads ``context`` as a series, as
     in ``fit``, and passes on the window that ends at its last value: the
     first step generated is distributed like ``pipeline.predict(context)[-1]``
-    predicts.
+    predicts. Steps before a ``SeriesWindower`` see time steps as rows, as in
+    ``fit``: they transform the whole series ``context``, not ``[context]``.
 
     Parameters
     ----------
     estimator : Pipeline or estimator with a ``sample`` method
         A fitted ``CharLM`` or ``RNNForecaster``, or a pipeline ending in one.
         The transformers before it must map one row to one row (as every
-        seqrnn text transformer does), or be a ``SeriesWindower``.
+        seqrnn text transformer does), or be a ``SeriesWindower`` (the steps
+        before which map one time step to one time step, as a
+        ``StandardScaler`` does).
     n_steps : int
         Number of elements to generate.
     context : str or sequence, default=None
@@ -52,12 +55,22 @@ def generate(estimator, n_steps, context=None, **kwargs):
     if isinstance(estimator, Pipeline):
         model = estimator.steps[-1][1]
         if context is not None:
-            for _, step in estimator.steps[:-1]:
-                if step is None or step == "passthrough":
-                    continue
+            steps = [
+                step for _, step in estimator.steps[:-1]
+                if step is not None and not (isinstance(step, str) and step == "passthrough")
+            ]
+            # before a SeriesWindower, rows are time steps: such a step gets the
+            # whole series, as in fit; after it (or without one), rows are series
+            last_windower = max(
+                (k for k, step in enumerate(steps) if isinstance(step, SeriesWindower)),
+                default=-1,
+            )
+            for k, step in enumerate(steps):
                 check_is_fitted(step)
-                if isinstance(step, SeriesWindower):  # rows are time steps
-                    context = step.transform(context)[-1]
+                if isinstance(step, SeriesWindower):
+                    context = step._windows(context, "context", last_only=True)
+                elif k < last_windower:
+                    context = step.transform(context)
                 else:
                     context = step.transform([context])[0]
     else:

@@ -172,19 +172,30 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
         windows : ndarray of shape (T, window_length) or (T, window_length, n_features)
             2-D for a 1-D series, 3-D otherwise; NaN before the series starts.
         """
+        return self._windows(X)
+
+    def _windows(self, X, argument="X", *, last_only=False):
+        """The windows of ``X`` (only the one ending at its last step with
+        ``last_only``); errors name ``argument`` (``generate`` passes
+        ``"context"``)."""
         check_is_fitted(self, "n_features_in_")
         _check_feature_names(self, X, reset=False)
-        values, one_d = self._check_series(X)
+        values, one_d = self._check_series(X, argument)
         if values.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {values.shape[1]} features, but {type(self).__name__} is "
+                f"{argument} has {values.shape[1]} features, but {type(self).__name__} is "
                 f"expecting {self.n_features_in_} features as input."
             )
+        if last_only:
+            values = values[-self.window_length:]
         w = self.window_length
         padded = np.full((len(values) + w - 1, values.shape[1]), np.nan)
         padded[w - 1:] = values
         # (T, f, w) view -> (T, w, f) copy: each row owns its window
         windows = np.ascontiguousarray(np.moveaxis(sliding_window_view(padded, w, axis=0), -1, 1))
+        if last_only:
+            windows = windows[-1]
+            return windows[:, 0] if one_d else windows
         return windows[:, :, 0] if one_d else windows
 
     # seqrnn.save stores plain data only: column names as a list of str

@@ -10,6 +10,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from seqrnn.forecasting import RNNForecaster
 from seqrnn.generation import generate
@@ -183,6 +184,32 @@ def test_generate_continues_the_last_window(pipe):
     )
     mean_path = generate(pipe, 2, context=Y[:50], temperature=0)
     assert mean_path[0] == pytest.approx(pipe.predict(Y[:50])[-1], rel=1e-5)
+
+
+def test_generate_passes_the_series_to_the_steps_before_the_windower():
+    # a step before the windower sees time steps as rows (in fit and predict):
+    # generate must give it the series, not [series]
+    forecaster = RNNForecaster(units=4, epochs=1, seq_length=12, random_state=0)
+    series = Y[:, np.newaxis]
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("win", SeriesWindower(12)), ("fc", forecaster)]
+    ).fit(series)
+    mean_path = generate(pipe, 1, context=series, temperature=0)
+    assert mean_path[0] == pytest.approx(pipe.predict(series)[-1], rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "context, match",
+    [
+        (5.0, "SeriesWindower expects context as one time-indexed series"),
+        ([], "at least one time step in context"),
+        ("abc", "SeriesWindower expects context to be a numeric series"),
+        (np.ones((3, 2)), "context has 2 features, but SeriesWindower is expecting 1"),
+    ],
+)
+def test_generate_through_a_windower_names_the_context(pipe, context, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        generate(pipe, 2, context=context)
 
 
 def test_gap_of_window_length_keeps_test_windows_out_of_training_rows():
