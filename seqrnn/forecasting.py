@@ -293,6 +293,11 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"{name} expects numeric values in {argument}; got strings "
                 f"({values.dtype})."
             )
+        if values.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
+            raise ValueError(
+                f"{name} expects numeric values in {argument}; got dates or times "
+                f"({values.dtype}): pass the values of the series, not its time index."
+            )
         try:
             return values.astype(np.float64)
         except TypeError as exc:
@@ -319,7 +324,9 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"{name} does not accept a sparse matrix as {argument}; pass a "
                 "dense array or a list of series."
             )
-        if hasattr(X, "to_numpy") and hasattr(X, "columns"):  # a DataFrame
+        if hasattr(X, "to_numpy") and getattr(X, "ndim", None) in (1, 2):
+            # a DataFrame, or a Series: of numbers, one bare series (refused
+            # below as a 1-D array); of arrays, a list of series
             X = X.to_numpy()
         if isinstance(X, np.ndarray) and not (X.dtype == object and X.ndim == 1):
             if X.ndim not in (2, 3):
@@ -895,6 +902,8 @@ class RNNForecaster(AutoregressiveEstimator):
         caller = f"{type(self).__name__}.predict_quantiles"
         try:
             q = np.asarray(quantiles, dtype=np.float64) if np.ndim(quantiles) <= 1 else None
+            if np.asarray(quantiles).dtype.kind not in "iuf":  # "0.5", True, ...
+                q = None
         except (TypeError, ValueError):
             q = None
         if q is None or q.size == 0 or not ((q >= 0) & (q <= 1)).all():

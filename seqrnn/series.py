@@ -104,6 +104,11 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"{name} expects numeric values in {argument}; got strings ({X.dtype})."
             )
+        if X.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
+            raise ValueError(
+                f"{name} expects numeric values in {argument}; got dates or times "
+                f"({X.dtype}): pass the values of the series, not its time index."
+            )
         try:
             X = X.astype(np.float64)
         except TypeError as exc:

@@ -8,6 +8,7 @@ import textwrap
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -347,6 +348,13 @@ def test_filled_values_are_context_only(differencing):
         ("1 2 3", TypeError, "list of numeric series"),
         ([np.ones((4, 2)), np.ones((4, 3))], ValueError, "same number of features"),
         ([np.ones((2, 2, 2))], ValueError, "row 0 has shape"),
+        # a bare pandas Series is one series, refused like a bare 1-D array
+        (pd.Series(SEASONAL), ValueError, r"1-D array.*Reshape your data.*\[series\]"),
+        # dates are not values: NumPy would silently cast them to nanoseconds
+        ([pd.date_range("2000-01", periods=5, freq="MS").to_series()], ValueError,
+         "numeric values in X.*dates or times"),
+        (np.array([["2000-01-01", "2000-02-01"]], dtype="datetime64[D]"), ValueError,
+         "numeric values in X.*dates or times"),
     ],
 )
 def test_bad_fit_input_leaves_fitted_estimator_intact(fc, X, error, match):
@@ -404,6 +412,9 @@ def test_bad_parameters(params, match):
         ("predict_quantiles", {"n_samples": -5}, "n_samples"),
         ("predict_quantiles", {"n_samples": None}, "'n_samples'.*predict_quantiles.*int >= 1"),
         ("predict_quantiles", {"quantiles": "a"}, "'quantiles'"),
+        ("predict_quantiles", {"quantiles": "0.5"}, "'quantiles'.*Got '0.5'"),
+        ("predict_quantiles", {"quantiles": True}, "'quantiles'.*Got True"),
+        ("sample", {"context": np.array(["2000-01-01"] * 3, dtype="datetime64[D]")}, "context.*dates or times"),
         ("predict_interval", {"n_steps": 0}, "'n_steps' argument of RNNForecaster.predict_inter"),
     ],
 )

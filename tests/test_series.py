@@ -128,6 +128,16 @@ def test_bad_input_leaves_fitted_windower_intact(X, error, match):
     assert windower.n_features_in_ == 2
 
 
+def test_dates_are_not_values():
+    # NumPy would silently cast datetime64 to nanoseconds since 1970
+    dates = pd.date_range("2000-01", periods=4, freq="MS")
+    with pytest.raises(ValueError, match="numeric values in X.*dates or times"):
+        SeriesWindower(2).fit(dates.to_series())
+    windower = SeriesWindower(2).fit(np.ones((4, 2)))
+    with pytest.raises(ValueError, match="dates or times"):
+        windower.transform(np.array(["2000-01-01"] * 8, dtype="datetime64[D]").reshape(4, 2))
+
+
 @pytest.mark.parametrize("window_length", [0, 2.5, None, "24"])
 def test_bad_window_length(window_length):
     with pytest.raises(ValueError, match="'window_length' parameter of SeriesWindower"):
