@@ -282,7 +282,15 @@ class RNNForecaster(AutoregressiveEstimator):
     def _as_float(self, values, argument):
         """``values`` as float64, with one clear error for non-numbers."""
         name = type(self).__name__
-        values = np.asarray(values) if not isinstance(values, np.ndarray) else values
+        if not isinstance(values, np.ndarray):
+            try:
+                values = np.asarray(values)
+            except ValueError:  # NumPy: "inhomogeneous shape"
+                raise ValueError(
+                    f"{name} expects {argument} to be a numeric series of shape "
+                    "(n_steps,) or (n_steps, n_features); got nested sequences of "
+                    "different lengths."
+                ) from None
         if values.dtype.kind == "c":
             raise ValueError(
                 f"Complex data not supported: {name} expects real numbers in "
@@ -787,7 +795,11 @@ class RNNForecaster(AutoregressiveEstimator):
             g, covariates = np.zeros(0), np.zeros((0, self.n_features_in_ - 1))
             observed = np.zeros(0, bool)
         else:
-            if np.ndim(context) not in (1, 2) or isinstance(context, (str, bytes)):
+            try:
+                ndim = np.ndim(context)
+            except ValueError:  # nested sequences of different lengths
+                ndim = None
+            if ndim not in (1, 2) or isinstance(context, (str, bytes)):
                 raise ValueError(
                     f"The 'context' argument of {caller} must be None or one series of "
                     f"shape (n_steps,) or (n_steps, n_features). Got "

@@ -94,7 +94,13 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
             )
         if hasattr(X, "to_numpy"):  # pandas Series / DataFrame
             X = X.to_numpy()
-        X = np.asarray(X)
+        try:
+            X = np.asarray(X)
+        except ValueError:  # NumPy: "inhomogeneous shape"
+            raise ValueError(
+                f"{name} expects {argument} as one time-indexed series of shape (T,) "
+                "or (T, n_features); got nested sequences of different lengths."
+            ) from None
         if X.dtype.kind == "c":
             raise ValueError(
                 f"Complex data not supported: {name} expects real numbers in "

@@ -348,6 +348,7 @@ def test_filled_values_are_context_only(differencing):
         ("1 2 3", TypeError, "list of numeric series"),
         ([np.ones((4, 2)), np.ones((4, 3))], ValueError, "same number of features"),
         ([np.ones((2, 2, 2))], ValueError, "row 0 has shape"),
+        ([[1.0, [2.0, 3.0]]], ValueError, r"X \(row 0\).*nested sequences of different"),
         # a bare pandas Series is one series, refused like a bare 1-D array
         (pd.Series(SEASONAL), ValueError, r"1-D array.*Reshape your data.*\[series\]"),
         # dates are not values: NumPy would silently cast them to nanoseconds
@@ -412,6 +413,7 @@ def test_bad_parameters(params, match):
         ("predict_quantiles", {"n_samples": -5}, "n_samples"),
         ("predict_quantiles", {"n_samples": None}, "'n_samples'.*predict_quantiles.*int >= 1"),
         ("predict_quantiles", {"quantiles": "a"}, "'quantiles'"),
+        ("sample", {"context": [[1.0, 2.0], [3.0]]}, "'context'.*one series"),
         ("predict_quantiles", {"quantiles": "0.5"}, "'quantiles'.*Got '0.5'"),
         ("predict_quantiles", {"quantiles": True}, "'quantiles'.*Got True"),
         ("sample", {"context": np.array(["2000-01-01"] * 3, dtype="datetime64[D]")}, "context.*dates or times"),

@@ -119,6 +119,7 @@ def test_nan_passes_through():
         (np.zeros(0), ValueError, "at least one time step"),
         (np.zeros((4, 0)), ValueError, "0 feature"),
         (np.array([1 + 1j, 2]), ValueError, "Complex"),
+        ([[1.0, 2.0], [3.0]], ValueError, "X as one time-indexed series.*different lengths"),
     ],
 )
 def test_bad_input_leaves_fitted_windower_intact(X, error, match):
@@ -215,6 +216,7 @@ def test_generate_passes_the_series_to_the_steps_before_the_windower():
         ([], "at least one time step in context"),
         ("abc", "SeriesWindower expects context to be a numeric series"),
         (np.ones((3, 2)), "context has 2 features, but SeriesWindower is expecting 1"),
+        ([[1.0, 2.0], [3.0]], "context as one time-indexed series.*different lengths"),
     ],
 )
 def test_generate_through_a_windower_names_the_context(pipe, context, match):
