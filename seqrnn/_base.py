@@ -80,19 +80,20 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
             loss=loss,
         )
         fault = None
+        n_before = len(history.get("status", []))
         try:
-            history, n_epochs = _core.train(
+            _core.train(
                 model, dataset, epochs=self.epochs, validation=validation,
                 n_iter_no_change=self.n_iter_no_change, callbacks=self.callbacks,
                 verbose=self.verbose, history=history, caller=type(self).__name__,
             )
         except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
-            fault, n_epochs = exc, len(history.get("status", []))
+            fault = exc
         self.__dict__.update(fitted or {})
         self.model_ = model
         self._build_kwargs = dict(build_kwargs)
         self.history_ = history
-        self.n_epochs_ = n_epochs
+        self.n_epochs_ = len(history.get("status", [])) - n_before  # this fit's
         self._clear_caches()
         if fault is not None:
             raise fault

@@ -153,10 +153,12 @@ class _FaultGuard(keras.callbacks.Callback):
         self.epoch = 0
         self.batch = 0
         self._epoch_start = None
+        self._epoch_open = False  # begun and not yet recorded
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
         self._epoch_start = time.perf_counter()
+        self._epoch_open = True
 
     def on_train_batch_end(self, batch, logs=None):
         self.batch = batch
@@ -179,13 +181,17 @@ class _FaultGuard(keras.callbacks.Callback):
             time.perf_counter() - (self._epoch_start or time.perf_counter())
         )
         self.history.setdefault("status", []).append(status)
+        self._epoch_open = False
 
     def finish(self, status):
-        """Restore the last finite weights and record the partial epoch."""
+        """Restore the last finite weights and record the partial epoch (if
+        the fault came after the epoch was recorded, as from a later
+        callback's ``on_epoch_end``, there is none)."""
         if self.good_weights is not None:
             self.model.set_weights(self.good_weights)
-        keys = [k for k in self.history if k not in ("status", "epoch_time")] or ["loss"]
-        self._record({k: math.nan for k in keys}, status)
+        if self._epoch_open:
+            keys = [k for k in self.history if k not in ("status", "epoch_time")] or ["loss"]
+            self._record({k: math.nan for k in keys}, status)
 
 
 @contextmanager

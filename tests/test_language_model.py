@@ -257,6 +257,22 @@ def test_keyboard_interrupt_keeps_weights_and_reraises():
     assert lm.predict(["to b"]).shape == (1,)
 
 
+class _StopAfterEpoch(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+
+def test_interrupt_after_an_epoch_counts_only_the_epochs_of_this_fit():
+    lm = tiny(epochs=1, batch_size=2).fit(DOCS)
+    lm.set_params(warm_start=True, epochs=3, callbacks=[_StopAfterEpoch()])
+    with pytest.raises(KeyboardInterrupt):
+        lm.fit(DOCS)
+    # two whole epochs ran in this fit, recorded once each: no partial epoch
+    assert lm.history_["status"] == ["completed"] * 3 and lm.n_epochs_ == 2
+    assert np.isfinite(lm.history_["loss"]).all()
+
+
 @pytest.mark.parametrize(
     "X, error, match",
     [
