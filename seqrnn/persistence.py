@@ -77,8 +77,9 @@ import io
 import json
 import os
 import re
+import secrets
+import stat
 import struct
-import tempfile
 import zipfile
 import zlib
 
@@ -428,11 +429,11 @@ def save(obj, path):
         _write_archive(path, members)
         return
     path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(os.path.abspath(path)), prefix=".seqrnn-", suffix=".tmp"
-    )
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if os.path.exists(path):  # keep the permissions of the file replaced
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
             _write_archive(fh, members)
             fh.flush()
             os.fsync(fh.fileno())
@@ -440,6 +441,27 @@ def save(obj, path):
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _create_temporary(path):
+    """Create a new file beside ``path``; return its descriptor and name.
+
+    Unlike ``tempfile.mkstemp`` (which makes a file only its owner can read),
+    the file gets the permissions any new file gets (0o666 less the umask), as
+    with ``open`` or ``joblib.dump``. An error names ``path``, not the
+    temporary file.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".seqrnn-{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, path) from None
+    raise FileExistsError(f"seqrnn.save could not create a temporary file beside {path!r}.")
 
 
 def _write_archive(fh, members):

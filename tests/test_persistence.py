@@ -9,9 +9,11 @@ error before any code in them could run.
 
 import io
 import json
+import os
 import pathlib
 import pickle
 import random
+import stat
 import subprocess
 import sys
 import textwrap
@@ -348,6 +350,31 @@ def test_save_refuses_what_it_cannot_store_and_keeps_the_old_file(
         save(make(fitted_lm), lm_file)
     assert lm_file.read_bytes() == before
     assert not list(lm_file.parent.glob(".seqrnn-*"))  # no temporary file left
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_saved_file_has_ordinary_permissions(fitted_lm, tmp_path):
+    # a model saved to share must be readable like any file the user writes,
+    # not owner-only as tempfile.mkstemp makes it; a replaced file keeps its mode
+    umask = os.umask(0o022)
+    try:
+        save(fitted_lm, tmp_path / "new.seqrnn")
+        (tmp_path / "plain").write_bytes(b"")
+    finally:
+        os.umask(umask)
+    mode = stat.S_IMODE((tmp_path / "new.seqrnn").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "plain").stat().st_mode) == 0o644
+    (tmp_path / "new.seqrnn").chmod(0o640)
+    save(fitted_lm, tmp_path / "new.seqrnn")
+    assert stat.S_IMODE((tmp_path / "new.seqrnn").stat().st_mode) == 0o640
+
+
+def test_save_into_a_missing_folder_names_the_file(fitted_lm, tmp_path):
+    target = tmp_path / "no-such-folder" / "lm.seqrnn"
+    with pytest.raises(FileNotFoundError) as info:
+        save(fitted_lm, target)
+    assert info.value.filename == str(target)
+    assert ".tmp" not in str(info.value)
 
 
 # ----------------------------------------------------------- crafted files
