@@ -6,6 +6,7 @@ progress bar, then print 500 generated characters.
 """
 
 import argparse
+import errno
 import math
 import os
 import sys
@@ -74,6 +75,7 @@ def _add_training_options(parser, *, epochs, time_budget=None):
     parser.add_argument("--seq-length", type=_POSITIVE_INT, default=100, help="training chunk length (default: 100)")
     parser.add_argument("--batch-size", type=_POSITIVE_INT, default=64, help="chunks per batch (default: 64)")
     parser.add_argument("--learning-rate", type=_POSITIVE, default=0.004, help="Adam learning rate (default: 0.004)")
+    parser.add_argument("--clipnorm", type=_POSITIVE, default=None, help="clip each gradient to this norm, against a loss that becomes NaN (default: none)")
     parser.add_argument("--random-state", type=_SEED, default=0, help="seed (default: 0)")
     parser.add_argument("--time-budget", type=_POSITIVE, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -147,7 +149,7 @@ def _train_pipeline(docs, args, **reading):
         ("vec", CharSequenceVectorizer(**reading)),
         ("lm", CharLM(
             units=args.units, epochs=args.epochs, seq_length=args.seq_length,
-            batch_size=args.batch_size, learning_rate=args.learning_rate,
+            batch_size=args.batch_size, learning_rate=args.learning_rate, clipnorm=args.clipnorm,
             random_state=args.random_state, verbose=0 if args.quiet else 1,
             callbacks=None if args.time_budget is None else [TimeBudget(args.time_budget)],
         )),
@@ -175,11 +177,46 @@ def _print_sample(pipe, args):
     print((args.prompt or "") + text)
 
 
+def _check_output(path):
+    """Refuse an output path that cannot be written, before any training."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "Is a directory (give a file name for the model)", path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, "No such directory to save the model in", path)
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(errno.EACCES, "Permission denied to write in its directory", path)
+
+
+def _load_text_model(path):
+    """A model file for ``generate``: a character model (or a pipeline ending in one)."""
+    import numpy as np
+    from sklearn.pipeline import Pipeline
+
+    from .language_model import CharLM
+    from .persistence import load
+
+    model = load(path)
+    last = model.steps[-1][1] if isinstance(model, Pipeline) else model
+    classes = getattr(last, "classes_", None)
+    if not isinstance(last, CharLM):
+        what = f"a {type(last).__name__}"
+    elif classes is not None and classes.dtype != np.dtype("<U1"):
+        what = f"a CharLM of {classes.dtype} symbols"
+    else:
+        return model
+    raise ValueError(
+        f"{path!r} holds {what}, not a character model; 'seqrnn generate' "
+        "continues text with a model saved by 'seqrnn train'."
+    )
+
+
 def _run(args):
     from .datasets import load_shakespeare
-    from .persistence import load, save
+    from .persistence import save
 
     if args.command == "train":
+        _check_output(args.output)
         if args.corpus:
             reading = dict(input="filename", encoding=args.encoding, decode_error=args.decode_error)
             pipe = _train_pipeline(args.corpus, args, **reading)
@@ -188,7 +225,7 @@ def _run(args):
         save(pipe, args.output)
         print(f"saved to {args.output}", file=sys.stderr)
     elif args.command == "generate":
-        _print_sample(load(args.model), args)
+        _print_sample(_load_text_model(args.model), args)
     else:
         _print_sample(_train_pipeline(load_shakespeare("othello"), args), args)
 
@@ -197,7 +234,8 @@ def main(argv=None):
     """Entry point of the ``seqrnn`` console script.
 
     Returns 0 on success; a file that cannot be read or written, an input
-    the estimators refuse or a missing optional package prints one line
+    the estimators refuse, a training loss that became NaN, a model file
+    that holds no character model, or a missing optional package prints one line
     ``seqrnn COMMAND: error: ...`` and returns 1 (argparse exits with 2 on a
     bad command line).
     """
@@ -205,7 +243,16 @@ def main(argv=None):
     _quiet_tensorflow()
     try:
         _run(args)
-    except (OSError, ValueError, ImportError) as exc:
+    except BrokenPipeError:
+        # the reader of standard output went away (`seqrnn demo | head`):
+        # nothing more to say, and nothing left to flush at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a file
+            pass
+        return 1
+    except (OSError, ValueError, ImportError, FloatingPointError) as exc:
+        # FloatingPointError: seqrnn.NonFiniteLossError, a NaN training loss
         print(f"seqrnn {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -86,3 +86,54 @@ def test_errors_print_one_line_and_return_1(tmp_path, capsys):
     capsys.readouterr()
     assert main(["generate", model, "--prompt", "CAF", "--length", "3", "--seed", "0"]) == 0
     assert capsys.readouterr().out.startswith("CAF")
+
+
+def test_output_that_cannot_be_written_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    import seqrnn.cli as cli
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("To be, or not to be.\n", encoding="utf-8")
+    trained = []
+    monkeypatch.setattr(cli, "_train_pipeline", lambda *a, **k: trained.append(1))
+    for output, message in [
+        (tmp_path / "no-such-folder" / "m.seqrnn", "No such directory"),
+        (tmp_path, "Is a directory"),
+    ]:
+        assert main(["train", str(corpus), "-o", str(output), *TINY, "--quiet"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("seqrnn train: error: ") and message in err
+        assert str(output) in err and ".tmp" not in err and "\n" not in err
+    assert not trained  # refused before any training
+
+
+def test_nan_loss_prints_one_line(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("To be, or not to be, that is the question.\n" * 5, encoding="utf-8")
+    args = ["train", str(corpus), "-o", str(tmp_path / "m.seqrnn"), "--units", "4",
+            "--epochs", "3", "--seq-length", "8", "--batch-size", "2", "--quiet",
+            "--learning-rate", "1e38"]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("seqrnn train: error: Training of CharLM stopped")
+    assert "NaN" in err[-1] and "Traceback" not in "\n".join(err)
+    assert not (tmp_path / "m.seqrnn").exists()
+    # the remedy the message names is an option of the command
+    args[args.index("1e38")] = "0.004"
+    assert main([*args, "--clipnorm", "1.0"]) == 0
+
+
+def test_generate_refuses_a_model_that_is_not_a_character_model(tmp_path, capsys):
+    import numpy as np
+
+    from seqrnn import CharLM, RNNForecaster, save
+
+    forecaster = RNNForecaster(units=4, epochs=1, random_state=0).fit([np.arange(20.0)])
+    numbers = CharLM(units=4, epochs=1, random_state=0).fit(np.array([[1, 2, 3, 1, 2, 3]]))
+    for name, model, message in [("f.seqrnn", forecaster, "holds a RNNForecaster"),
+                                 ("n.seqrnn", numbers, "holds a CharLM of int64 symbols")]:
+        save(model, tmp_path / name)
+        for prompt in [[], ["--prompt", "IAGO"]]:
+            assert main(["generate", str(tmp_path / name), "--length", "5", *prompt]) == 1
+            err = capsys.readouterr().err.strip()
+            assert err.startswith("seqrnn generate: error: ") and message in err
+            assert "\n" not in err
