@@ -98,6 +98,15 @@ def test_unseen_symbols_map_to_unknown(lm):
     assert "@" not in lm.sample(50, context="@to", random_state=0)
 
 
+def test_context_of_unknown_symbols_refused_in_one_short_sentence(lm):
+    with pytest.raises(ValueError, match="only symbols never seen") as info:
+        lm.sample(5, context="@" * 5000)
+    message = str(info.value)
+    assert len(message) < 300 and "5000 symbols" in message
+    with pytest.raises(ValueError, match=r"\('@@@'\)"):
+        lm.sample(5, context="@@@")
+
+
 def test_sample_text(lm):
     text = lm.sample(40, context="to be", random_state=1)
     assert isinstance(text, str) and len(text) == 40
