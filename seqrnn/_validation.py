@@ -30,6 +30,7 @@ __all__ = [
     "check_n_steps",
     "check_sampling_params",
     "check_warm_start_network",
+    "document_column",
     "validate_params",
     "validation_size",
 ]
@@ -131,6 +132,26 @@ def _describe(value):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def document_column(X, *, caller, argument="X"):
+    """The documents of a one-column table, so that iterating gives its rows.
+
+    A 2-D array or a ``DataFrame`` with one column holds one document per row
+    (iterating a ``DataFrame`` would give its column names); a table with
+    several columns is refused. Anything else is returned as it is.
+    """
+    if hasattr(X, "columns") and hasattr(X, "to_numpy") and getattr(X, "ndim", 2) == 2:
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"{caller} expects {argument} as one document per row; got a DataFrame "
+                f"with {X.shape[1]} columns {list(X.columns)!r}. Pass the column of "
+                "documents, e.g. X['text']."
+            )
+        return X.iloc[:, 0]
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+        return X.ravel()
+    return X
+
+
 def check_documents(X, *, caller, argument="X", allow_empty_documents=True):
     """Return ``X`` as a list of ``str``: an iterable of documents.
 
@@ -147,7 +168,7 @@ def check_documents(X, *, caller, argument="X", allow_empty_documents=True):
             f"{caller} expects {argument} to be an iterable of str documents; "
             f"got {type(X).__name__} instead."
         )
-    docs = list(X.ravel() if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1 else X)
+    docs = list(document_column(X, caller=caller, argument=argument))
     for i, doc in enumerate(docs):
         if isinstance(doc, np.str_):
             docs[i] = str(doc)

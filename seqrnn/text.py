@@ -34,6 +34,7 @@ from ._validation import (
     InvalidParameterError,
     StrOptions,
     check_documents,
+    document_column,
     validate_params,
 )
 from .persistence import SafeSaveMixin
@@ -265,7 +266,7 @@ class CharSequenceVectorizer(SafeSaveMixin, TransformerMixin, BaseEstimator):
         ):
             # The shared helper words these errors ("Wrap it in a list").
             check_documents(raw_documents, caller=caller)
-        docs = list(raw_documents)
+        docs = list(document_column(raw_documents, caller=caller))
         if not docs:
             raise ValueError(f"{caller} expects at least one document in X; got none.")
         for i, doc in enumerate(docs):

@@ -85,6 +85,23 @@ def test_accepts_numpy_arrays_of_str():
     assert out == ["ab", "c"]
 
 
+def test_one_column_dataframe_gives_its_rows(tmp_path):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"text": ["AB", "c", "De"]})
+    # iterating a DataFrame gives its column names: one row out of three
+    assert CharSequenceVectorizer().fit_transform(frame) == ["ab", "c", "de"]
+    vectorizer = CharSequenceVectorizer().fit(frame)
+    assert vectorizer.transform(frame) == ["ab", "c", "de"]
+    with pytest.raises(ValueError, match="one document per row.*2 columns"):
+        CharSequenceVectorizer().fit(frame.assign(other=1))
+    path = tmp_path / "a.txt"
+    path.write_text("Hello", encoding="utf-8")
+    paths = pd.DataFrame({"path": [str(path)]})
+    assert CharSequenceVectorizer(input="filename").fit_transform(paths) == ["hello"]
+    column = np.array([[str(path)]])
+    assert CharSequenceVectorizer(input="filename").fit_transform(column) == ["hello"]
+
+
 # --------------------------------------------------------------------------
 # Reading and decoding
 
