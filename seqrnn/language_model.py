@@ -44,12 +44,6 @@ def _symbols_text(symbols):
     return np.ascontiguousarray(symbols).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _short_repr(value, limit=60):
-    """``repr(value)`` cut to about ``limit`` characters, for error messages."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit - 15]}...{text[-12:]} ({len(value)} symbols)"
-
-
 class CharLM(AutoregressiveEstimator):
     """Character-level (or any-symbol) recurrent language model.
 
@@ -516,7 +510,7 @@ class CharLM(AutoregressiveEstimator):
             if len(prefix) and (prefix < 0).all():
                 raise ValueError(
                     f"The 'context' argument of {caller} contains only symbols never "
-                    f"seen in training ({_short_repr(context)}); give a context with at "
+                    f"seen in training ({_describe(context)}, {len(context)} symbols); give a context with at "
                     "least one known symbol."
                 )
         batch = 1 if n_samples is None else int(n_samples)

@@ -103,7 +103,7 @@ def test_context_of_unknown_symbols_refused_in_one_short_sentence(lm):
         lm.sample(5, context="@" * 5000)
     message = str(info.value)
     assert len(message) < 300 and "5000 symbols" in message
-    with pytest.raises(ValueError, match=r"\('@@@'\)"):
+    with pytest.raises(ValueError, match=r"\('@@@', 3 symbols\)"):
         lm.sample(5, context="@@@")
 
 
