@@ -41,15 +41,24 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _MAD_OF_STANDARD_NORMAL = 0.6744897501960817
 
 
+@keras.saving.register_keras_serializable(package="seqrnn")
 class _GaussianNLL(keras.losses.Loss):
     """Negative log-likelihood of a Gaussian head (mean, raw scale), in nats.
 
     Reduced as the mean over the elements of weight 1, so that padding after
     a short last chunk counts for nothing.
+
+    Registered with Keras, so that Keras can copy a compiled network: a
+    callback passed to ``fit`` keeps a reference to it, and ``clone``,
+    ``pickle`` or a ``joblib`` worker then copy the network through Keras's
+    own serialisation.
     """
 
     def __init__(self):
         super().__init__(name="gaussian_nll", reduction="mean_with_sample_weight")
+
+    def get_config(self):
+        return {}  # nothing to configure: __init__ takes no arguments
 
     def call(self, y_true, y_pred):
         scale = _core.gaussian_scale(y_pred[..., 1])

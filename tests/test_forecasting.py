@@ -470,6 +470,18 @@ def test_keyboard_interrupt_keeps_weights_and_reraises():
 
 
 # ------------------------------------------------- scikit-learn integration
+def test_fitted_with_a_keras_callback_clones_and_pickles():
+    # Keras leaves the compiled network on the callback (callback.model), so
+    # clone, pickle and joblib workers copy it through Keras's serialisation,
+    # which must know the Gaussian loss.
+    model = tiny(epochs=1, callbacks=[keras.callbacks.EarlyStopping(monitor="loss")])
+    model.fit(ROWS)
+    assert model.callbacks[0].model is model.model_
+    assert clone(model).get_params()["epochs"] == 1
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))
+
+
 def test_grid_search_and_cross_val_score_with_time_series_split():
     windows = SeriesWindower(12).fit_transform(SEASONAL)
     cv = TimeSeriesSplit(n_splits=2, gap=12)
