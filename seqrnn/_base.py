@@ -8,8 +8,9 @@ differ only in how rows are encoded into streams and what the head means.
 from numbers import Integral
 
 import keras
+import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _builders, _core
 from ._validation import (
@@ -129,6 +130,30 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
 
     def _check_fitted(self):
         check_is_fitted(self, "model_")
+
+    def _mean_loglik(self, loglik, counts, sample_weight, what):
+        """``score``: the (weighted) mean log-likelihood per element.
+
+        A row of weight ``w`` counts as ``w`` copies of the row: the result
+        is ``sum(w * loglik) / sum(w * counts)``.
+        """
+        name = f"{type(self).__name__}.score"
+        if sample_weight is None:
+            weights = np.ones(len(counts))
+        else:
+            weights = _check_sample_weight(
+                sample_weight, np.empty(len(counts)), dtype=np.float64,
+                ensure_non_negative=True,
+            )
+        total = float(np.dot(weights, counts))
+        if counts.sum() == 0:
+            raise ValueError(f"{name} needs at least one {what} in X; all rows are empty.")
+        if total == 0:
+            raise ValueError(
+                f"{name} needs a positive sample weight on at least one row with a "
+                f"{what}; the rows of nonzero weight are empty."
+            )
+        return float(np.dot(weights, loglik) / total)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -729,7 +729,7 @@ class RNNForecaster(AutoregressiveEstimator):
         """
         return self._forward(X)[0]
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood per value, in nats, in the units of the series.
 
         Every value of every row counts (padding does not); the state is
@@ -744,18 +744,16 @@ class RNNForecaster(AutoregressiveEstimator):
                 or list of series
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weight of each row: a row of weight ``w`` counts as ``w`` copies
+            of it, so the score is ``sum(w * loglik) / sum(w * n_values)``.
 
         Returns
         -------
         score : float
         """
         loglik, counts, _ = self._forward(X)
-        if counts.sum() == 0:
-            raise ValueError(
-                f"{type(self).__name__}.score needs at least one value in X; all rows "
-                "are empty."
-            )
-        return float(loglik.sum() / counts.sum())
+        return self._mean_loglik(loglik, counts, sample_weight, "value")
 
     # ------------------------------------------------------------- sampling
     def _future_inputs(self, future_covariates, n_steps, n_paths, caller):

@@ -432,7 +432,7 @@ class CharLM(AutoregressiveEstimator):
         """
         return self._forward(X)[0]
 
-    def score(self, X, y=None):
+    def score(self, X, y=None, sample_weight=None):
         """Mean log-likelihood per element, in nats (higher is better).
 
         Every element of every row counts, the first included; the state is
@@ -445,15 +445,16 @@ class CharLM(AutoregressiveEstimator):
         X : iterable of str, or array-like of shape (n_rows, n_steps)
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_rows,), default=None
+            Weight of each row: a row of weight ``w`` counts as ``w`` copies
+            of it, so the score is ``sum(w * loglik) / sum(w * n_elements)``.
 
         Returns
         -------
         score : float
         """
         loglik, counts, _ = self._forward(X)
-        if counts.sum() == 0:
-            raise ValueError("CharLM.score needs at least one element in X; all rows are empty.")
-        return float(loglik.sum() / counts.sum())
+        return self._mean_loglik(loglik, counts, sample_weight, "element")
 
     # ------------------------------------------------------------- sampling
     def sample(self, n_steps, context=None, *, n_samples=None, temperature=1.0,

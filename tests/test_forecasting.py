@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
@@ -470,6 +471,16 @@ def test_keyboard_interrupt_keeps_weights_and_reraises():
 
 
 # ------------------------------------------------- scikit-learn integration
+def test_pipeline_score_with_metadata_routing_enabled(fc):
+    # Pipeline.score routes sample_weight=None: the last step's score must take it
+    pipe = Pipeline([("win", SeriesWindower(12)), ("fc", tiny(epochs=1))]).fit(SEASONAL)
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert np.isfinite(pipe.score(SEASONAL))
+    assert fc.score(ROWS, sample_weight=[1, 0, 2]) == pytest.approx(
+        fc.score([ROWS[0], ROWS[2], ROWS[2]])
+    )
+
+
 def test_fitted_with_a_keras_callback_clones_and_pickles():
     # Keras leaves the compiled network on the callback (callback.model), so
     # clone, pickle and joblib workers copy it through Keras's serialisation,

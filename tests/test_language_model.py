@@ -9,6 +9,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
@@ -59,6 +60,15 @@ def test_score_is_mean_loglik_per_element(lm):
     per_row = lm.score_samples(DOCS)
     assert per_row.shape == (len(DOCS),) and (per_row < 0).all()
     assert lm.score(DOCS) == pytest.approx(per_row.sum() / sum(map(len, DOCS)))
+
+
+def test_score_with_sample_weight_counts_rows_as_copies(lm):
+    weighted = lm.score(DOCS[:3], sample_weight=[2, 0, 1])
+    assert weighted == pytest.approx(lm.score([DOCS[0], DOCS[0], DOCS[2]]))
+    with pytest.raises(ValueError, match="positive sample weight"):
+        lm.score(["", "ab"], sample_weight=[1, 0])
+    with pytest.raises(ValueError, match="Negative values"):
+        lm.score(DOCS[:2], sample_weight=[1, -1])
 
 
 def test_score_matches_chained_next_symbol_probabilities(lm):
@@ -372,6 +382,18 @@ def test_grid_search_and_cross_val_predict():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     pred = cross_val_predict(pipe, DOCS, cv=KFold(3))
     assert pred.shape == (len(DOCS),)
+
+
+def test_grid_search_with_metadata_routing_enabled():
+    # Pipeline.score passes sample_weight=None into routing, which refuses it
+    # unless the last step's score takes sample_weight: every test score was
+    # NaN, and the search kept the first candidate.
+    pipe = Pipeline([("vec", CharSequenceVectorizer()), ("lm", tiny(epochs=1))])
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(pipe, {"lm__units": [4, 8]}, cv=2, error_score="raise")
+        search.fit(DOCS)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        assert np.isfinite(search.score(DOCS))
 
 
 def test_joblib_round_trip_in_fresh_process(pipe, tmp_path):
