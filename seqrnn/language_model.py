@@ -16,7 +16,7 @@ from scipy.sparse import issparse
 
 from . import _core
 from ._base import AutoregressiveEstimator
-from ._validation import Interval, check_n_steps, check_sampling_params
+from ._validation import Interval, _describe, check_n_steps, check_sampling_params
 
 __all__ = ["CharLM"]
 

@@ -5,7 +5,6 @@ Expected failures are allowed only where a check's premise contradicts
 (DESIGN.md): each entry below says which and why.
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from seqrnn import CharLM
