@@ -180,7 +180,9 @@ def _print_sample(pipe, args):
 def _check_output(path):
     """Refuse an output path that cannot be written, before any training."""
     if os.path.isdir(path):
-        raise IsADirectoryError(errno.EISDIR, "Is a directory (give a file name for the model)", path)
+        raise IsADirectoryError(
+            errno.EISDIR, "Is a directory (give a file name for the model)", path
+        )
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(errno.ENOENT, "No such directory to save the model in", path)

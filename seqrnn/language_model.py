@@ -511,8 +511,8 @@ class CharLM(AutoregressiveEstimator):
             if len(prefix) and (prefix < 0).all():
                 raise ValueError(
                     f"The 'context' argument of {caller} contains only symbols never "
-                    f"seen in training ({_describe(context)}, {len(context)} symbols); give a context with at "
-                    "least one known symbol."
+                    f"seen in training ({_describe(context)}, {len(context)} symbols); "
+                    "give a context with at least one known symbol."
                 )
         batch = 1 if n_samples is None else int(n_samples)
         inputs = np.concatenate([[BOS], _input_ids(prefix)]).astype(np.int32)
