@@ -225,7 +225,8 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
     training stops on a fault: a non-finite loss restores the last finite
     weights and raises :class:`NonFiniteLossError`; ``KeyboardInterrupt``
     restores them too and is re-raised. Any other exception sets the
-    weights back to those ``model`` had before and is re-raised.
+    weights back to those ``model`` had before and is re-raised. The
+    ``callbacks`` are detached from ``model`` at the end.
     """
     history = {} if history is None else history
     n_before = len(history.get("status", []))
@@ -259,6 +260,12 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
         # a warm-started network goes back to the weights it had
         model.set_weights(weights_before)
         raise
+    finally:
+        # Keras leaves the network on each callback: detached, the callbacks
+        # (parameters of the estimator) do not carry a second copy of it into
+        # every pickle and clone
+        for callback in callbacks or []:
+            callback.set_model(None)
     if guard.fault is not None:
         guard.finish(guard.fault)
         raise NonFiniteLossError(

@@ -608,7 +608,9 @@ _SHARED_PARAMETERS_DOC = """
         Stop when the validation loss (the training loss without validation)
         has not improved for this many epochs, and restore the best weights.
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for training.
+        Extra Keras callbacks for training. They keep their state after ``fit``
+        but not the network (``callback.model`` is None again), so that
+        pickles and clones of the estimator hold one copy of it.
     warm_start : bool, default=False
         Continue training the fitted network when ``fit`` is called again,
         keeping what it learned from the first ``X`` and ``y`` (vocabulary,

@@ -93,7 +93,9 @@ class CharLM(AutoregressiveEstimator):
         Stop when the validation loss (the training loss without validation)
         has not improved for this many epochs, and restore the best weights.
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit``.
+        Extra Keras callbacks for ``fit``. They keep their state after ``fit``
+        but not the network (``callback.model`` is None again), so that
+        pickles and clones of the estimator hold one copy of it.
     warm_start : bool, default=False
         Continue training the fitted network (and keep its vocabulary) when
         ``fit`` is called again. Parameters that shape the network

@@ -482,12 +482,13 @@ def test_pipeline_score_with_metadata_routing_enabled(fc):
 
 
 def test_fitted_with_a_keras_callback_clones_and_pickles():
-    # Keras leaves the compiled network on the callback (callback.model), so
-    # clone, pickle and joblib workers copy it through Keras's serialisation,
-    # which must know the Gaussian loss.
+    # fit detaches the network from the callbacks; were it left there (as
+    # Keras leaves it), clone, pickle and joblib workers would copy it through
+    # Keras's serialisation, which must then know the Gaussian loss
     model = tiny(epochs=1, callbacks=[keras.callbacks.EarlyStopping(monitor="loss")])
     model.fit(ROWS)
-    assert model.callbacks[0].model is model.model_
+    assert model.callbacks[0].model is None
+    model.callbacks[0].set_model(model.model_)
     assert clone(model).get_params()["epochs"] == 1
     loaded = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(loaded.predict(ROWS), model.predict(ROWS))

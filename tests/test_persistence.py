@@ -193,6 +193,20 @@ def fitted_lm():
 
 
 # ------------------------------------------------------------------ pickle
+@pytest.mark.parametrize(
+    "name", [c.name for c in ESTIMATOR_CASES if "callbacks" in c.make().get_params(deep=False)]
+)
+def test_callbacks_do_not_carry_a_copy_of_the_network(name, all_fitted):
+    # Keras leaves the network on every callback after fit; fit detaches it,
+    # so a pickle (or clone) holds the network once, as without callbacks
+    case, plain = CASES[name], all_fitted[name][0]
+    callback = keras.callbacks.EarlyStopping(monitor="loss")
+    est = fit_case(Case(name, lambda: case.make().set_params(callbacks=[callback]), case.X, case.y))
+    assert callback.model is None and callback.stopped_epoch == 0  # its state is kept
+    assert len(pickle.dumps(est)) < len(pickle.dumps(plain)) + 2000  # the callback alone
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(case.X), est.predict(case.X))
+
+
 def test_pickle_and_joblib_round_trip(fitted, tmp_path):
     case, est = fitted
     expected = outputs(est, case.X, case.y)
