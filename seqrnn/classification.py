@@ -70,6 +70,25 @@ def _element_kind(value):
     return None
 
 
+def _object_numbers(values, kind):
+    """An object array of one kind as a plain array: str, int64 or float64.
+
+    Whole numbers stay integers (token ids such as 63-bit hashes are not
+    exact as float64); anything else is read as float64.
+    """
+    if kind != "number":
+        return values.astype(str)
+    if all(
+        isinstance(v, (Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+        for v in values.flat
+    ):
+        try:
+            return values.astype(np.int64)
+        except OverflowError:
+            pass
+    return values.astype(np.float64)
+
+
 def _object_kind(values, *, caller, where):
     """Whether an object array holds numbers or str tokens; refuse anything else."""
     flat = values.ravel()
@@ -102,7 +121,7 @@ def _row_to_array(row, *, caller, index):
         kind = _object_kind(
             array, caller=caller, where=lambda i: f"X[{index}][{', '.join(map(str, i))}]"
         )
-        array = array.astype(np.float64 if kind == "number" else str)
+        array = _object_numbers(array, kind)
     if array.dtype.kind == "c":
         raise ValueError(
             f"Complex data not supported: {caller} got complex values in row {index} of X."
@@ -145,7 +164,10 @@ def _pad_rows(rows, kind, *, caller):
             f"{caller} expects the same number of features at every time step of "
             f"every row of X; the rows have {sorted(widths)} features."
         )
-    values = np.zeros((len(rows), lengths.max(), widths.pop()), dtype=np.float64)
+    # integers stay integers (token ids); they are standardised to floats later
+    dtype = np.result_type(*(r.dtype for r in rows))
+    dtype = dtype if dtype.kind in "iu" else np.float64
+    values = np.zeros((len(rows), lengths.max(), widths.pop()), dtype=dtype)
     for i, r in enumerate(rows):
         values[i, : len(r)] = r.reshape(len(r), -1)
     return values, lengths
@@ -199,7 +221,7 @@ def _array_sequences(X, *, caller):
         kind = _object_kind(
             X, caller=caller, where=lambda i: f"X[{', '.join(map(str, i))}]"
         )
-        X = X.astype(np.float64 if kind == "number" else str)
+        X = _object_numbers(X, kind)
     if X.dtype.kind in "US" and X.ndim == 1:
         return _ragged_sequences([str(doc) for doc in X], caller=caller)
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.dtype.kind in "US"):
@@ -229,7 +251,8 @@ def _array_sequences(X, *, caller):
         return _Sequences("tokens", X, lengths)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{caller} cannot use {X.dtype} values of X as sequence elements.")
-    values = X.astype(np.float64, copy=False)
+    # integers stay integers (token ids); they are standardised to floats later
+    values = X if X.dtype.kind in "iu" else X.astype(np.float64, copy=False)
     return _Sequences("numeric", values if X.ndim == 3 else values[:, :, None], lengths)
 
 
@@ -284,17 +307,23 @@ def _as_sequences(X, *, caller, input_type):
             "Impute or drop missing values first."
         )
     if input_type == "tokens" and seqs.kind == "numeric":
-        if (
-            seqs.values.shape[2] != 1
-            or not np.array_equal(seqs.values, np.round(seqs.values))
-            or np.abs(seqs.values).max(initial=0) >= 2**53  # beyond exact float integers
+        values = seqs.values
+        if values.shape[2] != 1 or (
+            values.dtype.kind not in "iu"
+            and (
+                not np.array_equal(values, np.round(values))
+                or np.abs(values).max(initial=0) >= 2**53  # beyond exact float integers
+            )
         ):
             raise ValueError(
                 f"{caller} was given input_type='tokens', so X must hold one token per "
-                "time step (str or int ids); got numbers that are not whole, or "
-                "several features per step."
+                "time step (str or int ids); got numbers that are not whole (or floats "
+                "too large to be exact integers), or several features per step."
             )
-        seqs = _Sequences("tokens", seqs.values[:, :, 0].astype(np.int64), seqs.lengths)
+        tokens = values[:, :, 0]
+        if tokens.dtype.kind != "u" or tokens.max(initial=0) < 2**63:
+            tokens = tokens.astype(np.int64)
+        seqs = _Sequences("tokens", tokens, seqs.lengths)
     return seqs
 
 

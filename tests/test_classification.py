@@ -173,6 +173,18 @@ def test_integer_token_ids():
         tiny_classifier(input_type="tokens").fit(X + 0.5, y)
 
 
+def test_large_integer_token_ids_stay_exact():
+    # 63-bit ids (hashed tokens) are not exact as float64: 2**62 and 2**62 + 1
+    # are one float. They must stay two tokens, in an array or a ragged list.
+    big = 2**62
+    X = np.array([[big, big + 1, 7], [big + 1, big, 7], [7, big, big], [big + 1, 7, 7]])
+    y = np.array([0, 1, 0, 1])
+    for rows in (X, [list(map(int, row[: i + 1])) for i, row in enumerate(X)]):
+        model = tiny_classifier(input_type="tokens").fit(rows, y)
+        assert model.vocabulary_.tolist() == [7, big, big + 1]
+        assert model.predict([[big + 1], [big + 2]]).shape == (2,)
+
+
 def test_padding_never_changes_a_prediction(clf, text_clf, ragged_clf):
     row = X_TRENDS[0, :7]
     alone = clf.predict_proba([row])
