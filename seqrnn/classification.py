@@ -594,6 +594,10 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             x[: len(rows)] = inputs[rows, :n_steps]
             mask = np.zeros((batch, n_steps), bool)
             mask[: len(rows)] = _step_mask(lengths[rows], n_steps)
+            # The filler rows get one (zero) step: with TensorFlow on a GPU,
+            # Keras's cuDNN kernel asserts that no row is fully masked
+            # (``_assert_valid_mask``), and the filler outputs are dropped.
+            mask[len(rows):, 0] = True
             outputs[rows] = np.asarray(self.model_.predict_on_batch([x, mask]))[: len(rows)]
         return outputs
 

@@ -201,6 +201,28 @@ def test_padding_never_changes_a_prediction(clf, text_clf, ragged_clf):
     np.testing.assert_array_equal(alone[0], beside[1])
 
 
+def test_no_fully_masked_row_reaches_the_network():
+    # Prediction batches are filled up to a fixed number of rows. With
+    # TensorFlow on a GPU, Keras's cuDNN kernel asserts that no row of the
+    # mask is all False, so a filler row must have a (zero) step too.
+    X = [np.arange(float(n)) for n in (3, 5, 9)]
+    model = tiny_classifier().fit(X, [0, 1, 0])
+    masks = []
+    run = model.model_.predict_on_batch
+
+    def recording(inputs):
+        masks.append(np.array(inputs[1]))
+        return run(inputs)
+
+    model.model_.predict_on_batch = recording
+    try:
+        proba = model.predict_proba(X)
+    finally:
+        del model.model_.predict_on_batch
+    assert masks and all(mask.any(axis=1).all() for mask in masks)
+    np.testing.assert_array_equal(proba[1], model.predict_proba([X[1]])[0])
+
+
 def test_segments_read_several_steps_at_once(ragged_clf, tmp_path):
     _, X = ragged_clf
     y = [int(x[:, 0].mean() > 0) for x in X]
