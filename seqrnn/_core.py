@@ -392,13 +392,21 @@ def iter_row_outputs(inference_model, model, rows, *, input_pad=0):
         states = zero_states(model, INFERENCE_BATCH)
         for t0 in range(0, max(t_max, 1), INFERENCE_CHUNK):
             sl = slice(t0, t0 + INFERENCE_CHUNK)
+            # Rows that have ended (and the filler rows) get one step, whose
+            # state is then thrown away: with TensorFlow on a GPU, Keras's
+            # cuDNN kernel asserts that no row of the mask is all False.
+            mask = valid[:, sl].copy()
+            idle = ~mask.any(axis=1)
+            mask[idle, 0] = True
             flat = [s for layer_states in states for s in layer_states]
-            result = inference_model.predict_on_batch([x[:, sl], valid[:, sl], *flat])
+            result = inference_model.predict_on_batch([x[:, sl], mask, *flat])
             outputs, flat = result[0], list(result[1:])
             i = 0
             for layer_states in states:
                 for j in range(len(layer_states)):
-                    layer_states[j] = flat[i]
+                    new = np.array(flat[i])
+                    new[idle] = layer_states[j][idle]
+                    layer_states[j] = new
                     i += 1
             yield batch_rows, t0, outputs[:n_real], valid[:n_real, sl]
         for layer_final, layer_states in zip(final, states):

@@ -102,6 +102,31 @@ def test_padding_never_changes_a_prediction(lm):
     np.testing.assert_array_equal(alone[0], beside[0])
 
 
+def test_no_fully_masked_row_reaches_the_network(lm, monkeypatch):
+    # Inference runs rows in chunks of time steps, carrying their states. With
+    # TensorFlow on a GPU, Keras's cuDNN kernel asserts that every row of the
+    # mask has a first True step: rows that have ended (and the filler rows
+    # of a batch) get one step whose state is thrown away.
+    masks = []
+    run = keras.Model.predict_on_batch
+
+    def recording(model, inputs):
+        masks.append(np.array(inputs[1]))
+        return run(model, inputs)
+
+    docs = ["to b", " ".join(DOCS) * 2, "x" * 70]  # 1, 8 and 2 chunks of 64 steps
+    expected = [lm.score_samples([doc])[0] for doc in docs]
+    proba = lm.predict_proba(docs[:1])
+    monkeypatch.setattr(keras.Model, "predict_on_batch", recording)
+    np.testing.assert_array_equal(lm.score_samples(docs), expected)
+    np.testing.assert_array_equal(lm.predict_proba(docs)[0], proba[0])
+    n_chunks = -(-(len(docs[1]) + 1) // 64)  # the longest row and its start symbol
+    assert n_chunks == 8 and len(masks) == 2 * n_chunks
+    assert all(mask[:, 0].all() for mask in masks)
+    # right-padded, as cuDNN needs: no True after a False
+    assert all((np.diff(mask.astype(int), axis=1) <= 0).all() for mask in masks)
+
+
 def test_unseen_symbols_map_to_unknown(lm):
     assert np.isfinite(lm.score(["qqq zzz 123"]))
     assert lm.predict(["@@@"])[0] in lm.classes_
