@@ -263,9 +263,12 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
     finally:
         # Keras leaves the network on each callback: detached, the callbacks
         # (parameters of the estimator) do not carry a second copy of it into
-        # every pickle and clone
+        # every pickle and clone. Not through set_model(None): Keras never
+        # calls it with None, and a callback's own set_model may read the
+        # model (or, as TensorBoard's does, open a new log file)
         for callback in callbacks or []:
-            callback.set_model(None)
+            if getattr(callback, "_model", None) is model:
+                callback._model = None
     if guard.fault is not None:
         guard.finish(guard.fault)
         raise NonFiniteLossError(

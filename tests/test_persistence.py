@@ -207,6 +207,20 @@ def test_callbacks_do_not_carry_a_copy_of_the_network(name, all_fitted):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(case.X), est.predict(case.X))
 
 
+
+def test_callbacks_are_detached_without_calling_their_set_model():
+    # Keras calls set_model with the network only; a callback's own set_model
+    # may read it, so detaching after fit must not call set_model(None)
+    class CountParams(keras.callbacks.Callback):
+        def set_model(self, model):
+            super().set_model(model)
+            self.n_params = model.count_params()
+
+    callback = CountParams()
+    lm = CharLM(**{**TINY, "epochs": 1}, callbacks=[callback]).fit(DOCS[:2])
+    assert callback.model is None
+    assert callback.n_params == lm.model_.count_params()
+
 def test_pickle_and_joblib_round_trip(fitted, tmp_path):
     case, est = fitted
     expected = outputs(est, case.X, case.y)
