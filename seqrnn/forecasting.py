@@ -415,9 +415,11 @@ class RNNForecaster(AutoregressiveEstimator):
         Returns the row and its mask of missing values (before filling).
         """
         name = type(self).__name__
+        one_series = argument == "context"  # its positions need no row number
         if np.isinf(row).any():
             raise ValueError(
-                f"{name} does not accept infinity in {argument}; row {i} contains inf."
+                f"{name} does not accept infinity in {argument}; "
+                f"{'it' if one_series else f'row {i}'} contains inf."
             )
         missing = np.isnan(row)
         padding = np.cumprod(missing.all(axis=1)).astype(bool)
@@ -426,7 +428,8 @@ class RNNForecaster(AutoregressiveEstimator):
             if self.missing == "error":
                 t = int(np.flatnonzero(missing.any(axis=1))[0] + padding.sum())
                 raise ValueError(
-                    f"{name} got NaN in {argument} at row {i}, time step {t}: NaN is "
+                    f"{name} got NaN in {argument} at "
+                    f"{'' if one_series else f'row {i}, '}time step {t}: NaN is "
                     "allowed only as padding, at the start of a row and in every "
                     "feature (the series starts later). Fill the gaps or set "
                     "missing='interpolate'."

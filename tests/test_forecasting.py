@@ -304,6 +304,8 @@ def test_missing_values(fc):
         fc.predict([SEASONAL, np.concatenate([[np.nan, np.nan], gappy])])
     with pytest.raises(ValueError, match="NaN.*row 0, time step 10.*missing='interpolate'"):
         fc.predict([gappy])
+    with pytest.raises(ValueError, match="NaN in context at time step 10: NaN"):
+        fc.sample(3, context=gappy)  # one series: no row number
     filled = gappy.copy()
     filled[10:12] = np.interp([10, 11], [9, 12], gappy[[9, 12]])
     filled[49] = gappy[48]
