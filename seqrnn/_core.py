@@ -14,6 +14,7 @@
   (:func:`make_symbol_sampler`).
 """
 
+import logging
 import math
 import time
 from contextlib import contextmanager
@@ -243,7 +244,7 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
     all_callbacks.extend(callbacks or [])
     weights_before = model.get_weights()
     try:
-        with _torch_random_state_kept():
+        with _torch_random_state_kept(), quiet_retracing():
             model.fit(
                 dataset,
                 epochs=epochs,
@@ -281,6 +282,35 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
 
 
 # ----------------------------------------------------------------- compiling
+class _RetracingNoticeFilter(logging.Filter):
+    """Drops TensorFlow's "N out of the last M calls ... triggered tf.function
+    retracing" notice.
+
+    TensorFlow counts traces per Python *code object*, not per function, so
+    every new seqrnn network (each fit of a grid search, each fold of a
+    cross-validation) traces the same code again, and after five of them it
+    logs that notice, suggesting fixes that do not apply: each network is
+    traced once per input shape, as it must be.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+@contextmanager
+def quiet_retracing():
+    """Silence TensorFlow's retracing notice for seqrnn's own compiled calls
+    (Keras ``fit`` and ``predict_on_batch``, the sampling loops) while they run; the
+    ``"tensorflow"`` logger is left as it was afterwards."""
+    logger = logging.getLogger("tensorflow")
+    notice_filter = _RetracingNoticeFilter()
+    logger.addFilter(notice_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notice_filter)
+
+
 def compile_function(fn, variables):
     """Compile ``fn``, which reads ``variables``, with the active Keras backend.
 
@@ -294,7 +324,13 @@ def compile_function(fn, variables):
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, jit_compile=True, reduce_retracing=True)
+        compiled = tf.function(fn, jit_compile=True, reduce_retracing=True)
+
+        def call(*args):
+            with quiet_retracing():
+                return compiled(*args)
+
+        return call
     if backend == "jax":
         import jax
 
@@ -402,7 +438,8 @@ def iter_row_outputs(inference_model, model, rows, *, input_pad=0):
             idle = ~mask.any(axis=1)
             mask[idle, 0] = True
             flat = [s for layer_states in states for s in layer_states]
-            result = inference_model.predict_on_batch([x[:, sl], mask, *flat])
+            with quiet_retracing():
+                result = inference_model.predict_on_batch([x[:, sl], mask, *flat])
             outputs, flat = result[0], list(result[1:])
             i = 0
             for layer_states in states:

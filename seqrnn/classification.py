@@ -598,7 +598,9 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             # Keras's cuDNN kernel asserts that no row is fully masked
             # (``_assert_valid_mask``), and the filler outputs are dropped.
             mask[len(rows):, 0] = True
-            outputs[rows] = np.asarray(self.model_.predict_on_batch([x, mask]))[: len(rows)]
+            with _core.quiet_retracing():
+                batch_outputs = self.model_.predict_on_batch([x, mask])
+            outputs[rows] = np.asarray(batch_outputs)[: len(rows)]
         return outputs
 
 

@@ -630,3 +630,34 @@ def test_safe_format_round_trip(tmp_path, clf, reg):
         path = tmp_path / f"{type(model).__name__}.seqrnn"
         model.save(path)
         np.testing.assert_array_equal(load(path).predict(X), model.predict(X))
+
+
+def test_grid_search_logs_no_tensorflow_retracing_notice(monkeypatch):
+    # TensorFlow counts traces per code object, so the predict function of
+    # every new network (one per fit of a grid search) counted as a
+    # "retrace", and after five fits TensorFlow logged "5 out of the last 5
+    # calls to ... triggered tf.function retracing" to the console.
+    import logging
+
+    from tensorflow.python.eager.polymorphic_function import polymorphic_function as pf
+
+    # a fresh detector: TensorFlow warns at most twice per process
+    monkeypatch.setattr(pf, "_frequent_tracing_detector_manager",
+                        pf._FrequentTracingDetectorManager())
+    messages = []
+
+    class Record(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    handler = Record()
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        GridSearchCV(tiny_classifier(epochs=1), {"units": [4, 6, 8]}, cv=3).fit(
+            X_TRENDS, Y_TRENDS
+        )
+    finally:
+        logger.removeHandler(handler)
+    assert not [m for m in messages if "retracing" in m], messages
+    assert not logger.filters  # the filter is scoped to seqrnn's own calls
