@@ -817,6 +817,17 @@ class RNNForecaster(AutoregressiveEstimator):
                     f"shape (n_steps,) or (n_steps, n_features). Got "
                     f"{_describe(context)} instead."
                 )
+            shape = np.shape(context) if ndim == 2 else None
+            if shape is not None and shape[0] == 1 and shape[1] != self.n_features_in_:
+                # [series], as fit and predict take it: one row of values,
+                # which would read as one time step of shape[1] features
+                raise ValueError(
+                    f"The 'context' argument of {caller} must be one series of "
+                    f"shape (n_steps,) or (n_steps, n_features), not a list of "
+                    f"series; got shape {shape}, which reads as one time step of "
+                    f"{shape[1]} features (the model has {self.n_features_in_}). "
+                    "Pass the series itself: context=series, not [series]."
+                )
             (g,), (covariates,), (observed,) = self._prepare(
                 [context], "context", n_features=self.n_features_in_
             )

@@ -555,3 +555,15 @@ def test_joblib_round_trip_in_fresh_process(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == repr(expected.tolist())
+
+
+@pytest.mark.parametrize("method", ["sample", "predict_interval", "predict_quantiles"])
+def test_context_given_as_list_of_one_series_says_so(fc, method):
+    # fit and predict take [series]; the same habit for context used to read
+    # as one time step of 40 features: "context has 40 feature(s) per time
+    # step, but RNNForecaster was fitted with 1."
+    with pytest.raises(ValueError, match=r"not \[series\]") as info:
+        getattr(fc, method)(3, [SEASONAL[:40]])
+    assert "(1, 40)" in str(info.value)
+    # a 2-D context of one feature is still one series
+    assert fc.sample(3, SEASONAL[:40, None], random_state=0).shape == (3,)
