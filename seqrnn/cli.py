@@ -170,6 +170,14 @@ def _train_pipeline(docs, args, **reading):
 def _print_sample(pipe, args):
     from .generation import generate
 
+    if args.prompt:
+        lm = pipe.steps[-1][1] if hasattr(pipe, "steps") else pipe
+        seen = pipe[:-1].transform([args.prompt])[0] if hasattr(pipe, "steps") else args.prompt
+        if not set(seen) & set(lm.classes_):
+            raise ValueError(
+                f"--prompt {args.prompt!r} has no character the model was trained on; "
+                "give a prompt with at least one character of the training text."
+            )
     text = generate(
         pipe, args.length, context=args.prompt or None,
         temperature=args.temperature, random_state=args.seed,

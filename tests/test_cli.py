@@ -137,3 +137,19 @@ def test_generate_refuses_a_model_that_is_not_a_character_model(tmp_path, capsys
             err = capsys.readouterr().err.strip()
             assert err.startswith("seqrnn generate: error: ") and message in err
             assert "\n" not in err
+
+
+def test_prompt_of_unseen_characters_names_the_option(tmp_path, capsys):
+    # it used to say "The 'context' argument of CharLM.sample contains only
+    # symbols never seen in training ('\ufffd\ufffd', 2 symbols)": an API
+    # argument the command line does not have, and the prompt after the
+    # vectorizer had replaced it
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be, or not to be\n" * 5, encoding="utf-8")
+    model = tmp_path / "model.seqrnn"
+    assert main(["train", str(corpus), "-o", str(model), *TINY, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["generate", str(model), "--prompt", "§§", "--length", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "--prompt '§§'" in err and "CharLM.sample" not in err and "\ufffd" not in err
+    assert len(err.strip().splitlines()) == 1
