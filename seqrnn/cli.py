@@ -78,7 +78,7 @@ def _add_training_options(parser, *, epochs, time_budget=None):
     parser.add_argument("--clipnorm", type=_POSITIVE, default=None, help="clip each gradient to this norm, against a loss that becomes NaN (default: none)")
     parser.add_argument("--random-state", type=_SEED, default=0, help="seed (default: 0)")
     parser.add_argument("--time-budget", type=_POSITIVE, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress report (otherwise a progress bar on a terminal, one line per epoch in a file or pipe)")
 
 
 def _add_sampling_options(parser):
@@ -150,7 +150,7 @@ def _train_pipeline(docs, args, **reading):
         ("lm", CharLM(
             units=args.units, epochs=args.epochs, seq_length=args.seq_length,
             batch_size=args.batch_size, learning_rate=args.learning_rate, clipnorm=args.clipnorm,
-            random_state=args.random_state, verbose=0 if args.quiet else 1,
+            random_state=args.random_state, verbose=_verbosity(args),
             callbacks=None if args.time_budget is None else [TimeBudget(args.time_budget)],
         )),
     ])
@@ -165,6 +165,14 @@ def _train_pipeline(docs, args, **reading):
         file=sys.stderr,
     )
     return pipe
+
+
+def _verbosity(args):
+    """Keras's verbose level: a progress bar on a terminal, one line per epoch
+    when standard error goes to a file or a pipe (no cursor codes in a log)."""
+    if args.quiet:
+        return 0
+    return 1 if getattr(sys.stderr, "isatty", lambda: False)() else 2
 
 
 def _print_sample(pipe, args):

@@ -1,5 +1,8 @@
 """The seqrnn command line, run in-process through ``main``."""
 
+import subprocess
+import sys
+
 import pytest
 
 from seqrnn.cli import main
@@ -11,6 +14,13 @@ def test_help(command, capsys):
         main([*command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: seqrnn" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "seqrnn", "generate", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and "usage: seqrnn generate" in result.stdout
 
 
 TINY = ["--units", "4", "--epochs", "1", "--seq-length", "16"]
@@ -25,6 +35,8 @@ def test_train_then_generate(tmp_path, capsys):
     assert model.exists()
     out, err = capsys.readouterr()
     assert out == "" and "saved to" in err
+    # standard error is not a terminal here: one line per epoch, no cursor codes
+    assert "loss: " in err and "\r" not in err and "\x1b[" not in err and "\b" not in err
     args = ["generate", str(model), "--prompt", "TO BE", "--length", "30", "--seed", "0"]
     assert main(args) == 0
     first = capsys.readouterr().out
