@@ -639,7 +639,9 @@ def test_grid_search_logs_no_tensorflow_retracing_notice(monkeypatch):
     # calls to ... triggered tf.function retracing" to the console.
     import logging
 
-    from tensorflow.python.eager.polymorphic_function import polymorphic_function as pf
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("a TensorFlow notice")
+    pf = pytest.importorskip("tensorflow.python.eager.polymorphic_function.polymorphic_function")
 
     # a fresh detector: TensorFlow warns at most twice per process
     monkeypatch.setattr(pf, "_frequent_tracing_detector_manager",
