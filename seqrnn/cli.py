@@ -68,6 +68,14 @@ _SEED = _number(int, 0, inclusive=True)
 _POSITIVE = _number(float, 0, inclusive=False)
 
 
+def _probability(text):
+    """An argparse type: a number in (0, 1]."""
+    value = _POSITIVE(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
 def _add_training_options(parser, *, epochs, time_budget=None):
     budget = "no limit" if time_budget is None else f"{time_budget:g}"
     parser.add_argument("--units", type=_POSITIVE_INT, default=256, help="LSTM units (default: 256)")
@@ -84,6 +92,8 @@ def _add_training_options(parser, *, epochs, time_budget=None):
 def _add_sampling_options(parser):
     parser.add_argument("--length", type=_POSITIVE_INT, default=500, help="characters to generate (default: 500)")
     parser.add_argument("--temperature", type=_number(float, 0, inclusive=True), default=0.8, help="sampling temperature; 0 is greedy (default: 0.8)")
+    parser.add_argument("--top-k", type=_POSITIVE_INT, default=None, help="sample only from the K most likely characters (default: all)")
+    parser.add_argument("--top-p", type=_probability, default=None, help="sample only from the most likely characters whose probabilities add up to P (default: 1)")
     parser.add_argument("--seed", type=_SEED, default=None, help="seed of the sampler (default: random)")
 
 
@@ -188,7 +198,8 @@ def _print_sample(pipe, args):
             )
     text = generate(
         pipe, args.length, context=args.prompt or None,
-        temperature=args.temperature, random_state=args.seed,
+        temperature=args.temperature, top_k=args.top_k, top_p=args.top_p,
+        random_state=args.seed,
     )
     print((args.prompt or "") + text)
 

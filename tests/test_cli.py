@@ -43,6 +43,12 @@ def test_train_then_generate(tmp_path, capsys):
     assert first.startswith("TO BE") and len(first.rstrip("\n")) >= len("TO BE") + 1
     main(args)
     assert capsys.readouterr().out == first  # the same seed gives the same text
+    # keeping only the most likely character is greedy decoding
+    main([*args, "--temperature", "0"])
+    greedy = capsys.readouterr().out
+    for option in (["--top-k", "1"], ["--top-p", "1e-9"]):
+        assert main([*args, *option]) == 0
+        assert capsys.readouterr().out == greedy
 
 
 def test_demo_runs_on_othello(capsys):
@@ -65,6 +71,9 @@ def test_bad_arguments_exit_with_usage(capsys):
         (["generate", "m", "--length", "0"], "argument --length: expected an integer >= 1, got '0'"),
         (["generate", "m", "--temperature", "-1"], "argument --temperature: expected a number >= 0"),
         (["generate", "m", "--seed", "-1"], "argument --seed: expected an integer >= 0"),
+        (["generate", "m", "--top-k", "0"], "argument --top-k: expected an integer >= 1"),
+        (["generate", "m", "--top-p", "1.5"], "argument --top-p: expected a number in (0, 1]"),
+        (["demo", "--top-p", "0"], "argument --top-p: expected a number > 0"),
         (["train", "c", "-o", "m", "--units", "0"], "argument --units: expected an integer >= 1"),
         (["train", "c", "-o", "m", "--learning-rate", "nan"], "argument --learning-rate"),
         (["train", "c", "-o", "m", "--learning-rate", "inf"], "argument --learning-rate"),
