@@ -218,19 +218,18 @@ def _torch_random_state_kept():
             torch.cuda.set_rng_state_all(cuda)
 
 
-def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
-          callbacks=None, verbose=0, history=None, caller="estimator"):
-    """Fit ``model`` on ``dataset``; return ``(history, n_epochs)``.
+def train(model, dataset, *, history, epochs, validation=None, n_iter_no_change=None,
+          callbacks=None, verbose=0, caller="estimator"):
+    """Fit ``model`` on ``dataset``.
 
-    ``history`` (a dict of per-epoch lists) is extended in place, also when
-    training stops on a fault: a non-finite loss restores the last finite
+    ``history`` (a dict of per-epoch lists; the caller counts the epochs
+    added by the entries of ``history["status"]``) is extended in place, also
+    when training stops on a fault: a non-finite loss restores the last finite
     weights and raises :class:`NonFiniteLossError`; ``KeyboardInterrupt``
     restores them too and is re-raised. Any other exception sets the
     weights back to those ``model`` had before and is re-raised. The
     ``callbacks`` are detached from ``model`` at the end.
     """
-    history = {} if history is None else history
-    n_before = len(history.get("status", []))
     guard = _FaultGuard(history)
     all_callbacks = [guard]
     if n_iter_no_change is not None:
@@ -278,7 +277,6 @@ def train(model, dataset, *, epochs, validation=None, n_iter_no_change=None,
             "keeps the weights of the last finite step; lower learning_rate or "
             "set clipnorm (e.g. clipnorm=1.0) and fit again."
         )
-    return history, len(history.get("status", [])) - n_before
 
 
 # ----------------------------------------------------------------- compiling
