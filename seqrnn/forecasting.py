@@ -48,10 +48,10 @@ class _GaussianNLL(keras.losses.Loss):
     Reduced as the mean over the elements of weight 1, so that padding after
     a short last chunk counts for nothing.
 
-    Registered with Keras, so that Keras can copy a compiled network: a
-    callback passed to ``fit`` keeps a reference to it, and ``clone``,
-    ``pickle`` or a ``joblib`` worker then copy the network through Keras's
-    own serialisation.
+    Registered with Keras, so that Keras can copy a compiled network that
+    something else still holds (``fit`` detaches it from the callbacks, but
+    a user may keep it elsewhere): ``clone``, ``pickle`` and ``joblib``
+    workers copy such a network through Keras's own serialisation.
     """
 
     def __init__(self):
