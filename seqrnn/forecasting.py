@@ -856,7 +856,7 @@ class RNNForecaster(AutoregressiveEstimator):
             np.float32(temperature * self.scale_calibration_),
             *[s for layer in states for s in layer],
         )
-        z = np.asarray(ops.convert_to_numpy(u), np.float64)
+        z = np.asarray(u, np.float64)
         z = z * self.target_scale_ + self.target_mean_
         if d:
             path = np.empty((n_paths, d + n_steps))

@@ -542,7 +542,7 @@ class CharLM(AutoregressiveEstimator):
             np.float32(max(temperature, 1e-6)), np.float32(1.0 if top_p is None else top_p),
             np.int32(_INPUT_OFFSET), *[s for layer in states for s in layer],
         )
-        symbols = self.classes_[keras.ops.convert_to_numpy(out)]
+        symbols = self.classes_[out]
         results = [_symbols_text(s) for s in symbols] if symbols.dtype == "<U1" else list(symbols)
         return results[0] if n_samples is None else results
 

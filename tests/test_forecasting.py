@@ -188,6 +188,14 @@ def test_sample_shapes_and_reproducibility(fc):
     assert not np.array_equal(paths, fc.sample(10, SEASONAL, n_samples=50, random_state=1))
     assert len({tuple(p) for p in paths}) == 50  # every path its own
     assert fc.sample(4, None, random_state=0).shape == (4,)
+    # streams and steps are padded to few compiled shapes; the padding never
+    # changes a path: the same draws give the same path (up to float32
+    # rounding, which depends on the number of streams computed together)
+    three = fc.sample(10, SEASONAL, n_samples=3, random_state=0)
+    two = fc.sample(10, SEASONAL, n_samples=2, random_state=0)
+    np.testing.assert_allclose(three[:2], two, rtol=1e-6)
+    np.testing.assert_allclose(fc.sample(6, SEASONAL, random_state=2),
+                               fc.sample(9, SEASONAL, random_state=2)[:6], rtol=1e-6)
 
 
 def test_temperature_zero_is_the_plug_in_mean_path(fc):
