@@ -43,11 +43,13 @@ replace scikeras, rewrite this file alone.
 
 import inspect
 import sys
+from contextlib import contextmanager
 
 import keras
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import validate_parameter_constraints
 
+from ._core import NonFiniteLossError
 from ._validation import validate_params
 
 __all__ = ["KerasSequenceWrapper", "ROUTES"]
@@ -216,6 +218,29 @@ class KerasSequenceWrapper(BaseEstimator):
             self.get_params(deep=False), destination="optimizer", pass_filter=set()
         )
         return unflatten_params(items=keras.optimizers.Adam, params={**defaults, **routed})
+
+    @contextmanager
+    def _keras_settings_named(self):
+        """Name the ``optimizer__`` / ``compile__`` values in an error from Keras.
+
+        Those values go to Keras as given (only their names are checked), and
+        a bad one (``optimizer__beta_1="x"``) fails inside Keras's training
+        step with a message that names no parameter; a note on the exception
+        names the routed values in play.
+        """
+        try:
+            yield
+        except Exception as exc:
+            routed = [
+                f"{key}={value!r}" for key, value in self.get_params(deep=False).items()
+                if key.partition("__")[0] in ("optimizer", "compile")
+            ]
+            if routed and not isinstance(exc, NonFiniteLossError):
+                exc.add_note(
+                    f"{type(self).__name__} passed these routed parameters to Keras "
+                    f"unchecked: {', '.join(routed)}."
+                )
+            raise
 
     def _compile(self, model, *, loss, optimizer):
         """Compile ``model``; the ``compile__`` parameters are added."""

@@ -520,13 +520,14 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             history = {k: list(v) for k, v in self.history_.items()}
         else:
             model, history = build_sequence_model(**build_kwargs), {}
-        self._compile(
-            model,
-            loss=self._loss(),
-            optimizer=self._make_optimizer(
-                learning_rate=self.learning_rate, clipnorm=self.clipnorm
-            ),
-        )
+        with self._keras_settings_named():
+            self._compile(
+                model,
+                loss=self._loss(),
+                optimizer=self._make_optimizer(
+                    learning_rate=self.learning_rate, clipnorm=self.clipnorm
+                ),
+            )
         batch_size = self._setting("batch_size", "fit")
         dataset = _RowBatches(
             inputs[train_rows], seqs.lengths[train_rows], targets[train_rows],
@@ -542,11 +543,13 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         n_before = len(history.get("status", []))
         fault = None
         try:
-            _core.train(
-                model, dataset, epochs=self._setting("epochs", "fit"), validation=validation,
-                n_iter_no_change=self.n_iter_no_change, callbacks=callbacks,
-                verbose=self._setting("verbose", "fit"), history=history, caller=name,
-            )
+            with self._keras_settings_named():
+                _core.train(
+                    model, dataset, epochs=self._setting("epochs", "fit"),
+                    validation=validation, n_iter_no_change=self.n_iter_no_change,
+                    callbacks=callbacks, verbose=self._setting("verbose", "fit"),
+                    history=history, caller=name,
+                )
         except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
             fault = exc
         for key in ("vocabulary_", "input_mean_", "input_scale_"):

@@ -289,6 +289,22 @@ def test_optimizer_settings_and_routed_parameters():
     assert "model__units=6" in repr(copy)
 
 
+def test_keras_errors_from_routed_values_name_them():
+    # optimizer__ and compile__ values go to Keras as given; a bad one fails
+    # inside Keras, and a note on the error names the routed values
+    model = tiny_classifier(epochs=1, random_state=0).fit(X_TRENDS, Y_TRENDS)
+    before = model.predict_proba(X_TRENDS)
+    model.set_params(optimizer__beta_1="x", compile__metrics=["accuracy"])
+    with pytest.raises(TypeError) as info:
+        model.fit(X_TRENDS, Y_TRENDS)
+    (note,) = info.value.__notes__
+    assert "optimizer__beta_1='x'" in note and "compile__metrics=['accuracy']" in note
+    np.testing.assert_array_equal(model.predict_proba(X_TRENDS), before)
+    with pytest.raises(ValueError, match="metric identifier") as info:
+        tiny_classifier(epochs=1, compile__metrics=["nonsense"]).fit(X_TRENDS, Y_TRENDS)
+    assert "compile__metrics=['nonsense']" in info.value.__notes__[0]
+
+
 def test_routed_units_as_a_list_save_and_load(tmp_path):
     model = tiny_classifier(model__units=[4, 3], epochs=1).fit(X_TRENDS, Y_TRENDS)
     model.save(tmp_path / "clf.seqrnn")
