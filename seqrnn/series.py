@@ -166,6 +166,13 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
         """
         validate_params(self)
         values, _ = self._check_series(X)
+        if values.shape[0] == 1 and values.shape[1] > 1:
+            # [y], as RNNForecaster takes a series (a row is a sequence there)
+            raise ValueError(
+                f"{type(self).__name__} got X with 1 sample, a single time step of "
+                f"{values.shape[1]} features; X is one series with a row per time "
+                "step: to window the series y, pass y, not [y]."
+            )
         self.n_features_in_ = values.shape[1]
         _check_feature_names(self, X, reset=True)
         return self

@@ -120,6 +120,8 @@ def test_nan_passes_through():
         (np.zeros((4, 0)), ValueError, "0 feature"),
         (np.array([1 + 1j, 2]), ValueError, "Complex"),
         ([[1.0, 2.0], [3.0]], ValueError, "X as one time-indexed series.*different lengths"),
+        # [y], the forecaster's habit: one time step of len(y) features
+        ([np.arange(6.0)], ValueError, "single time step of 6 features.*pass y, not \\[y\\]"),
     ],
 )
 def test_bad_input_leaves_fitted_windower_intact(X, error, match):
