@@ -51,6 +51,9 @@ _TOKEN_OFFSET = 2
 #: that a row's floating-point result cannot depend on how many rows share
 #: its batch; ``predict__batch_size`` changes it.
 PREDICT_BATCH = 64
+#: Elements per block when ``X`` is encoded into network inputs: bounds the
+#: float64 / int64 temporaries, whatever the size of ``X``.
+_ENCODE_BLOCK = 1 << 18
 #: Builder arguments that come from the data, never from a routed parameter.
 _DATA_BUILD_ARGS = {"n_inputs", "n_outputs", "input_kind", "seed"}
 
@@ -415,8 +418,13 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
     @staticmethod
     def _input_encoding(seqs, *, caller):
         """What ``fit`` learns from ``X``: the vocabulary, or feature scaling."""
-        mask = _step_mask(seqs.lengths, seqs.values.shape[1])
-        real = seqs.values[mask]
+        values = seqs.values
+        if (seqs.lengths == values.shape[1]).all():
+            # no padding: every step is real, in the order a mask would pick
+            # them, without the copy that boolean indexing makes
+            real = values.reshape(-1, *values.shape[2:])
+        else:
+            real = values[_step_mask(seqs.lengths, values.shape[1])]
         if seqs.kind == "tokens":
             try:
                 vocabulary = np.unique(real)
@@ -438,23 +446,36 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         }
 
     def _encode_inputs(self, seqs, encoding):
-        """Network inputs: token ids (0 pads) or standardised floats (0 pads)."""
-        mask = _step_mask(seqs.lengths, seqs.values.shape[1])
+        """Network inputs: token ids (0 pads) or standardised floats (0 pads).
+
+        Written block by block of rows into the int32 / float32 result, so
+        that no float64 or int64 array the size of ``X`` is made.
+        """
+        values = seqs.values
+        padded = ~_step_mask(seqs.lengths, values.shape[1])
+        out = np.empty(values.shape, np.float32 if encoding["input_type_"] == "numeric" else np.int32)
+        step = max(1, _ENCODE_BLOCK // max(1, math.prod(values.shape[1:])))
+        for start in range(0, len(values), step):
+            block = slice(start, start + step)
+            out[block] = self._encode_block(values[block], encoding)
+        out[padded] = 0.0 if encoding["input_type_"] == "numeric" else PAD
+        return out
+
+    @staticmethod
+    def _encode_block(values, encoding):
+        """Standardised float64 values, or int64 token ids, of some rows."""
         if encoding["input_type_"] == "numeric":
-            values = (seqs.values - encoding["input_mean_"]) / encoding["input_scale_"]
-            values[~mask] = 0.0
-            return values.astype(np.float32)
+            values = values - encoding["input_mean_"]
+            values /= encoding["input_scale_"]
+            return values
         vocabulary = encoding["vocabulary_"]
-        tokens = seqs.values
         try:
-            pos = np.minimum(np.searchsorted(vocabulary, tokens), len(vocabulary) - 1)
-            ids = np.where(vocabulary[pos] == tokens, pos + _TOKEN_OFFSET, UNK)
+            pos = np.minimum(np.searchsorted(vocabulary, values), len(vocabulary) - 1)
+            return np.where(vocabulary[pos] == values, pos + _TOKEN_OFFSET, UNK)
         except TypeError:  # tokens of another type than the vocabulary's
             index = {token: i for i, token in enumerate(vocabulary.tolist())}
-            ids = np.vectorize(lambda t: index.get(t, UNK - _TOKEN_OFFSET) + _TOKEN_OFFSET,
-                               otypes=[np.int64])(tokens)
-        ids[~mask] = PAD
-        return ids.astype(np.int32)
+            return np.vectorize(lambda t: index.get(t, UNK - _TOKEN_OFFSET) + _TOKEN_OFFSET,
+                                otypes=[np.int64])(values)
 
     def _fitted_encoding(self):
         keys = ("input_type_", "n_features_in_", "vocabulary_", "input_mean_", "input_scale_")
@@ -484,11 +505,15 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         # and y; the validation rows are the last ones.
         rows = np.flatnonzero(weights > 0)
         lengths = seqs.lengths[rows]
-        seqs = _Sequences(seqs.kind, seqs.values[rows, : lengths.max()], lengths)
+        if len(rows) == len(seqs.lengths):  # every row kept: a view, not a copy
+            seqs = _Sequences(seqs.kind, seqs.values[:, : lengths.max()], lengths)
+        else:
+            seqs = _Sequences(seqs.kind, seqs.values[rows, : lengths.max()], lengths)
         targets, target_attrs = self._encode_targets(targets[rows], target_attrs, warm=warm)
         weights = weights[rows]
         encoding = self._fitted_encoding() if warm else self._input_encoding(seqs, caller=name)
         inputs = self._encode_inputs(seqs, encoding)
+        seqs = seqs._replace(values=None)  # not held while the network trains
         n_val = validation_size(
             self.validation_fraction, len(rows), caller=name, what="rows of nonzero weight"
         )

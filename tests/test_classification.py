@@ -371,6 +371,34 @@ def test_class_weight_is_a_sample_weight():
     np.testing.assert_array_equal(balanced.predict_proba(X_TRENDS), weighted.predict_proba(X_TRENDS))
 
 
+def test_inputs_encoded_block_by_block_as_in_one_block(monkeypatch, clf, text_clf, ragged_clf):
+    """Encoding X in blocks of rows (bounded temporaries) gives the inputs
+    that encoding it at once gives, and never changes X."""
+    from seqrnn import classification
+
+    model, ragged = ragged_clf
+    ints = np.array([[3, 5, 7, 3], [5, 9, 3, 2]])
+    cases = [
+        (clf, X_TRENDS), (model, ragged), (text_clf, DOCS + ["an unseen zebra"]),
+    ]
+    for est, X in cases:
+        X_before = [np.copy(x) for x in X]
+        seqs = est._check_X(X, reset=False)
+        whole = est._encode_inputs(seqs, est._fitted_encoding())
+        monkeypatch.setattr(classification, "_ENCODE_BLOCK", 5)
+        blocks = est._encode_inputs(seqs, est._fitted_encoding())
+        monkeypatch.undo()
+        assert blocks.dtype == whole.dtype and blocks.dtype in (np.float32, np.int32)
+        np.testing.assert_array_equal(blocks, whole)
+        for x, before in zip(X, X_before):
+            np.testing.assert_array_equal(x, before)
+    token_clf = tiny_classifier(epochs=1, input_type="tokens").fit(ints, [0, 1])
+    seqs = token_clf._check_X(np.array([[3, 4, 9, 2]]), reset=False)
+    ids = token_clf._encode_inputs(seqs, token_clf._fitted_encoding())
+    # 2, 3, 5, 7, 9 are ids 2 to 6; 4 is unknown (1)
+    np.testing.assert_array_equal(ids, [[3, 1, 6, 2]])
+
+
 def test_zero_weight_rows_are_left_out():
     weights = np.ones(48)
     weights[::3] = 0
