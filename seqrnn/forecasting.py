@@ -423,7 +423,8 @@ class RNNForecaster(AutoregressiveEstimator):
             )
         missing = np.isnan(row)
         padding = np.cumprod(missing.all(axis=1)).astype(bool)
-        row, missing = row[~padding], missing[~padding]
+        if padding.any():  # else no copy: the row is never written to
+            row, missing = row[~padding], missing[~padding]
         if missing.any():
             if self.missing == "error":
                 t = int(np.flatnonzero(missing.any(axis=1))[0] + padding.sum())
@@ -552,42 +553,21 @@ class RNNForecaster(AutoregressiveEstimator):
             )
         fitted = {}  # assigned with the network, only once training has run
         if not warm:
-            what = "log " if self.log_transform else ""
-            what += f"differenced (lag {self._lag}) " if self._lag else ""
-            # in units of the largest value, so that neither tiny nor huge
-            # values under- or overflow
-            peak = float(np.abs(z_all).max())
-            unit = z_all / peak if peak > 0 else z_all
-            mean, scale = peak * float(unit.mean()), peak * float(unit.std())
-            # relative to the level: a constant series has round-off spread
-            if not scale > 1e-12 * abs(mean):
-                raise ValueError(
-                    f"{name} cannot learn from a constant series: the {what}target "
-                    f"values in X have a standard deviation of {scale:.3g} around "
-                    f"{mean:.6g}, so there is no variation to model."
-                )
-            cov_all = np.concatenate(covariates)
-            g_all = np.concatenate([g[o] for g, o in zip(levels, observed)])
-            # a constant covariate carries no information; scale 1 avoids 0 / 0
-            cov_scale = cov_all.std(axis=0)
-            fitted = dict(
-                target_mean_=mean,
-                target_scale_=scale,
-                covariate_mean_=cov_all.mean(axis=0),
-                covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
-                level_mean_=float(g_all.mean()) if self._lag else None,
-                level_scale_=float(g_all.std()) if self._lag else None,
-                n_features_in_=covariates[0].shape[1] + 1,
-                _transforms=transforms,
-            )
+            # in a method, so that its temporaries (the concatenated values)
+            # are not held while the network trains
+            fitted = self._standardisation(levels, covariates, observed, z_all, transforms)
+        del z_all
         streams = [
             self._network_inputs(z, c, fitted) for (z, _), c in zip(modelled, covariates)
         ]
         seen = [s for _, s in modelled]
+        del levels, covariates, observed, modelled  # not held while the network trains
         weights = np.concatenate(seen)
         inputs = np.concatenate([x[:-1] for x, _ in streams])
         targets = np.concatenate([u for _, u in streams]).astype(np.float32)
         row_offsets = np.concatenate([[0], np.cumsum([len(u) for _, u in streams])])
+        input_rows = [x for x, _ in streams]  # the float64 targets u are dropped
+        del streams
         build_kwargs = dict(
             n_inputs=inputs.shape[1],
             n_outputs=2,
@@ -610,10 +590,42 @@ class RNNForecaster(AutoregressiveEstimator):
         except (KeyboardInterrupt, _core.NonFiniteLossError):
             # training stopped on a fault, with the last good weights kept:
             # calibrate those, as after a complete fit
-            self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams], seen)
+            self.scale_calibration_ = self._fitted_scale_ratio(input_rows, seen)
             raise
-        self.scale_calibration_ = self._fitted_scale_ratio([x for x, _ in streams], seen)
+        self.scale_calibration_ = self._fitted_scale_ratio(input_rows, seen)
         return self
+
+    def _standardisation(self, levels, covariates, observed, z_all, transforms):
+        """The fitted attributes that standardise the network's inputs."""
+        name = type(self).__name__
+        what = "log " if self.log_transform else ""
+        what += f"differenced (lag {self._lag}) " if self._lag else ""
+        # in units of the largest value, so that neither tiny nor huge
+        # values under- or overflow
+        peak = float(np.abs(z_all).max())
+        unit = z_all / peak if peak > 0 else z_all
+        mean, scale = peak * float(unit.mean()), peak * float(unit.std())
+        # relative to the level: a constant series has round-off spread
+        if not scale > 1e-12 * abs(mean):
+            raise ValueError(
+                f"{name} cannot learn from a constant series: the {what}target "
+                f"values in X have a standard deviation of {scale:.3g} around "
+                f"{mean:.6g}, so there is no variation to model."
+            )
+        cov_all = np.concatenate(covariates)
+        g_all = np.concatenate([g[o] for g, o in zip(levels, observed)])
+        # a constant covariate carries no information; scale 1 avoids 0 / 0
+        cov_scale = cov_all.std(axis=0)
+        return dict(
+            target_mean_=mean,
+            target_scale_=scale,
+            covariate_mean_=cov_all.mean(axis=0),
+            covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
+            level_mean_=float(g_all.mean()) if self._lag else None,
+            level_scale_=float(g_all.std()) if self._lag else None,
+            n_features_in_=covariates[0].shape[1] + 1,
+            _transforms=transforms,
+        )
 
     def _fitted_scale_ratio(self, input_rows, seen):
         """The spread of the standardised one-step residuals of ``input_rows``.
