@@ -257,7 +257,7 @@ class CharLM(AutoregressiveEstimator):
         return rows
 
     def _encode(self, rows, classes=None):
-        """Class indices of every row's symbols; an unseen symbol is -1."""
+        """Class indices (int32) of every row's symbols; an unseen symbol is -1."""
         classes = self.classes_ if classes is None else classes
         encoded = []
         for r, row in enumerate(rows):
@@ -268,7 +268,7 @@ class CharLM(AutoregressiveEstimator):
             if pos is None:
                 index = {s: i for i, s in enumerate(classes.tolist())}
                 try:
-                    encoded.append(np.array([index.get(s, -1) for s in row.tolist()], np.int64))
+                    encoded.append(np.array([index.get(s, -1) for s in row.tolist()], np.int32))
                 except TypeError:
                     raise TypeError(
                         f"{type(self).__name__} needs hashable symbols (str, numbers); "
@@ -277,7 +277,7 @@ class CharLM(AutoregressiveEstimator):
                 continue
             pos = np.minimum(pos, len(classes) - 1)
             seen = classes[pos] == row
-            encoded.append(np.where(seen, pos, -1).astype(np.int64))
+            encoded.append(np.where(seen, pos, -1).astype(np.int32))
         return encoded
 
     @staticmethod
@@ -305,10 +305,13 @@ class CharLM(AutoregressiveEstimator):
         targets = np.concatenate(encoded)
         weights = (targets >= 0) if (targets < 0).any() else None
         targets = np.maximum(targets, 0).astype(dtype)
-        inputs = np.concatenate(
-            [np.concatenate([[BOS], _input_ids(e[:-1])]) for e in encoded if len(e)]
-        ).astype(dtype)
         row_offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])])
+        # written row by row into the compact dtype: no int64 copy of the corpus
+        inputs = np.empty(len(targets), dtype)
+        for start, e in zip(row_offsets, encoded):
+            if len(e):
+                inputs[start] = BOS
+                inputs[start + 1:start + len(e)] = _input_ids(e[:-1])
         return inputs, targets, weights, row_offsets
 
     # ------------------------------------------------------------------ fit
@@ -338,6 +341,7 @@ class CharLM(AutoregressiveEstimator):
         classes = self.classes_ if warm else self._learn_classes(rows)
         n_out = len(classes)
         inputs, targets, weights, row_offsets = self._training_streams(rows, classes)
+        del rows  # the symbols (4 bytes each for text) are not held while training
         if weights is not None and not weights.any():
             raise ValueError(
                 "CharLM with warm_start=True trains only on symbols of its vocabulary "

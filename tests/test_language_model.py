@@ -444,3 +444,24 @@ def test_samples_do_not_depend_on_how_many_are_asked_for(lm):
     assert lm.sample(40, random_state=3)[:25] == lm.sample(25, random_state=3)
     three = lm.sample(30, n_samples=3, random_state=4)
     assert lm.sample(30, n_samples=2, random_state=4) == three[:2]
+
+
+def test_training_streams_written_in_place_match_concatenation():
+    """The streams written row by row into their compact dtype equal the
+    concatenation they replace: empty rows, unseen symbols and all."""
+    from seqrnn.language_model import BOS, _input_ids, _text_symbols
+
+    classes = np.array(list("abc "))
+    rows = [_text_symbols(doc) for doc in ["abc", "", "a", "zz b", "cab  a"]]
+    lm = CharLM()
+    inputs, targets, weights, offsets = lm._training_streams(rows, classes)
+    encoded = [e.astype(np.int64) for e in lm._encode(rows, classes)]
+    assert all(e.dtype == np.int32 for e in lm._encode(rows, classes))
+    expected = np.concatenate(
+        [np.concatenate([[BOS], _input_ids(e[:-1])]) for e in encoded if len(e)]
+    )
+    assert inputs.dtype == targets.dtype == np.uint8
+    np.testing.assert_array_equal(inputs, expected)
+    np.testing.assert_array_equal(targets, np.maximum(np.concatenate(encoded), 0))
+    np.testing.assert_array_equal(weights, np.concatenate(encoded) >= 0)
+    np.testing.assert_array_equal(offsets, [0, 3, 3, 4, 8, 14])
