@@ -526,7 +526,8 @@ def _bucketed(sampler, layouts):
     500, or 4 samples after 3, would compile again. Padding the number of
     streams and of steps up to the next power of two (at least
     ``MIN_STEPS_BUCKET`` steps) leaves a few compiled shapes for all calls,
-    at the cost of at most twice the work. Streams never interact, and the
+    at the cost of at most twice the work along each axis (from 8 steps on;
+    fewer steps still run 16). Streams never interact, and the
     padding streams (zeros) and steps are dropped from the result, so the
     result is that of the unpadded call, up to float32 rounding (which
     already depends on how many streams are computed together). ``layouts``
