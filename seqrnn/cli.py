@@ -86,7 +86,7 @@ def _add_training_options(parser, *, epochs, time_budget=None):
     parser.add_argument("--clipnorm", type=_POSITIVE, default=None, help="clip each gradient to this norm, against a loss that becomes NaN (default: none)")
     parser.add_argument("--random-state", type=_SEED, default=0, help="seed (default: 0)")
     parser.add_argument("--time-budget", type=_POSITIVE, default=time_budget, metavar="SECONDS", help=f"stop training after this many seconds (default: {budget})")
-    parser.add_argument("--quiet", action="store_true", help="no progress report (otherwise a progress bar on a terminal, one line per epoch in a file or pipe)")
+    parser.add_argument("--quiet", action="store_true", help="no progress report (otherwise a progress bar on a terminal, two lines per epoch in a file or pipe)")
 
 
 def _add_sampling_options(parser):
@@ -178,8 +178,9 @@ def _train_pipeline(docs, args, **reading):
 
 
 def _verbosity(args):
-    """Keras's verbose level: a progress bar on a terminal, one line per epoch
-    when standard error goes to a file or a pipe (no cursor codes in a log)."""
+    """Keras's verbose level: a progress bar on a terminal, two lines per epoch
+    (``Epoch n/N`` and a summary) when standard error goes to a file or a pipe
+    (no cursor codes in a log)."""
     if args.quiet:
         return 0
     return 1 if getattr(sys.stderr, "isatty", lambda: False)() else 2

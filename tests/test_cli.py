@@ -35,7 +35,7 @@ def test_train_then_generate(tmp_path, capsys):
     assert model.exists()
     out, err = capsys.readouterr()
     assert out == "" and "saved to" in err
-    # standard error is not a terminal here: one line per epoch, no cursor codes
+    # standard error is not a terminal here: two lines per epoch, no cursor codes
     assert "loss: " in err and "\r" not in err and "\x1b[" not in err and "\b" not in err
     args = ["generate", str(model), "--prompt", "TO BE", "--length", "30", "--seed", "0"]
     assert main(args) == 0
