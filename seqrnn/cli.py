@@ -170,7 +170,8 @@ def _train_pipeline(docs, args, **reading):
     pipe.set_params(vec__input="content", lm__callbacks=None)
     lm = pipe.named_steps["lm"]
     print(
-        f"trained {lm.n_epochs_} epochs in {time.perf_counter() - start:.0f} s; "
+        f"trained {lm.n_epochs_} epoch{'s' * (lm.n_epochs_ != 1)} in "
+        f"{time.perf_counter() - start:.0f} s; "
         f"final loss {lm.history_['loss'][-1]:.3f} nats/char",
         file=sys.stderr,
     )
@@ -283,9 +284,32 @@ def main(argv=None):
         return 1
     except (OSError, ValueError, ImportError, FloatingPointError) as exc:
         # FloatingPointError: seqrnn.NonFiniteLossError, a NaN training loss
-        print(f"seqrnn {args.command}: error: {exc}", file=sys.stderr)
+        print(f"seqrnn {args.command}: error: {_in_option_names(exc)}", file=sys.stderr)
         return 1
     return 0
+
+
+#: The remedies the estimators name, as the options that set them here.
+_OPTION_NAMES = {
+    FloatingPointError: [
+        ("lower learning_rate", "lower --learning-rate"),
+        ("set clipnorm (e.g. clipnorm=1.0)", "set --clipnorm (e.g. --clipnorm 1.0)"),
+    ],
+    UnicodeDecodeError: [
+        ("set the right 'encoding'", "set the right --encoding"),
+        ("decode_error='replace' or 'ignore'", "--decode-error replace or ignore"),
+    ],
+}
+
+
+def _in_option_names(exc):
+    """The message of ``exc``, its remedies named as options of the command."""
+    message = str(exc)
+    for kind, names in _OPTION_NAMES.items():
+        if isinstance(exc, kind) or isinstance(exc.__cause__, kind):
+            for name, option in names:
+                message = message.replace(name, option)
+    return message
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -102,6 +102,8 @@ def test_errors_print_one_line_and_return_1(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"seqrnn {args[0]}: error: ") and message in err
         assert "\n" not in err  # one line, no traceback
+    main(cases[2][0])  # the decoding error names the options that fix it
+    assert "set the right --encoding, or --decode-error replace or ignore" in capsys.readouterr().err
     # the right encoding (or decode_error) reads it
     assert main(["train", str(latin), "-o", model, *TINY, "--quiet", "--encoding", "latin-1"]) == 0
     capsys.readouterr()
@@ -137,6 +139,8 @@ def test_nan_loss_prints_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("seqrnn train: error: Training of CharLM stopped")
     assert "NaN" in err[-1] and "Traceback" not in "\n".join(err)
+    # the remedies are named as the options that set them
+    assert "lower --learning-rate or set --clipnorm (e.g. --clipnorm 1.0)" in err[-1]
     assert not (tmp_path / "m.seqrnn").exists()
     # the remedy the message names is an option of the command
     args[args.index("1e38")] = "0.004"
