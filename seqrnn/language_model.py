@@ -202,6 +202,14 @@ class CharLM(AutoregressiveEstimator):
             )
         if hasattr(X, "to_numpy") and hasattr(X, "columns"):  # a DataFrame
             X = X.to_numpy()
+        if (
+            isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1
+            and X.dtype.kind in "OU" and all(isinstance(v, str) for v in X[:, 0])
+        ):
+            # one column of strings (a DataFrame's text column) holds one
+            # document per row, as CharSequenceVectorizer reads it, not one
+            # symbol per row
+            X = X[:, 0].tolist()
         if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
             if X.dtype.kind == "c":
                 raise ValueError(f"Complex data not supported: {name} got complex values in {argument}.")

@@ -154,6 +154,22 @@ def test_text_rows_learn_a_vocabulary(text_clf):
     )
 
 
+def test_a_column_of_text_is_one_document_per_row(text_clf):
+    # A DataFrame's text column (or a ColumnTransformer's one-column output)
+    # holds documents, as CharSequenceVectorizer reads it: read as one token
+    # per row, every test document was one unknown token.
+    import pandas as pd
+    from sklearn.compose import make_column_transformer
+
+    table = pd.DataFrame({"text": DOCS, "n": range(len(DOCS))})
+    expected = text_clf.predict_proba(DOCS)
+    for X in (table[["text"]], table[["text"]].to_numpy(), np.array(DOCS)[:, None],
+              make_column_transformer(("passthrough", ["text"])).fit_transform(table)):
+        np.testing.assert_array_equal(text_clf.predict_proba(X), expected)
+    model = tiny_classifier(epochs=1).fit(table[["text"]], DOC_LABELS)
+    assert "".join(model.vocabulary_) == "".join(sorted(set("".join(DOCS))))
+
+
 def test_2d_array_of_tokens_next_char_framing():
     X, y = make_next_char_dataset("to be or not to be, that is the question", seq_length=6)
     model = tiny_classifier(epochs=2).fit(X, y)

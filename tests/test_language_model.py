@@ -231,6 +231,18 @@ def test_other_cells_and_stacked_layers(cell):
     assert np.isfinite(lm.score(DOCS[:2]))
 
 
+def test_a_column_of_text_is_one_document_per_row(lm):
+    # a one-column DataFrame of text holds documents, as CharSequenceVectorizer
+    # reads it, not one symbol (a whole document) per row
+    pd = pytest.importorskip("pandas")
+    table = pd.DataFrame({"text": DOCS})
+    for X in (table, np.array(DOCS)[:, None]):
+        np.testing.assert_array_equal(lm.predict_proba(X), lm.predict_proba(DOCS))
+        assert lm.score(X) == lm.score(DOCS)
+    model = tiny(epochs=1).fit(table)
+    np.testing.assert_array_equal(model.classes_, tiny(epochs=1).fit(DOCS).classes_)
+
+
 def test_rows_of_symbols():
     X = np.array([[0, 1, 2, 0, 1, 2], [1, 2, 0, 1, 2, 0]])
     lm = tiny(epochs=1).fit(X)
