@@ -310,6 +310,17 @@ def _as_sequences(X, *, caller, input_type):
         )
     if seqs.kind == "numeric" and not np.isfinite(seqs.values).all():
         row = int(np.flatnonzero(~np.isfinite(seqs.values).all(axis=(1, 2)))[0])
+        steps = seqs.values[row, : seqs.lengths[row]]
+        finite = np.isfinite(steps).all(axis=1)
+        if np.isnan(steps[~finite]).all() and not finite[: np.argmax(finite)].any() \
+                and finite[np.argmax(finite):].all():
+            # NaN only at the start: the padding of SeriesWindower's first windows
+            raise ValueError(
+                f"{caller} does not accept NaN or infinity in X; row {row} starts with "
+                f"NaN, which {caller} does not read as padding (RNNForecaster reads "
+                "SeriesWindower's first windows so): pass sequences of different "
+                "lengths as a list of rows, or drop or impute the padded rows."
+            )
         raise ValueError(
             f"{caller} does not accept NaN or infinity in X; row {row} contains one. "
             "Impute or drop missing values first."

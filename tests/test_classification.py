@@ -27,6 +27,7 @@ from sklearn.utils.estimator_checks import check_classifiers_train
 from seqrnn._core import NonFiniteLossError
 from seqrnn.classification import RNNSequenceClassifier, RNNSequenceRegressor
 from seqrnn.persistence import load
+from seqrnn.series import SeriesWindower
 from seqrnn.text import CharSequenceVectorizer, make_next_char_dataset
 
 # One direction and no dropout where a test does not need them: faster.
@@ -535,6 +536,8 @@ BAD_FITS = {
     "length mismatch": (X_TRENDS, Y_TRENDS[:-1], ValueError, r"48 sequences in X but 47 labels"),
     "one class": (X_TRENDS, ["up"] * 48, ValueError, r"at least 2 classes in y.*got 1 class \('up'\)"),
     "NaN in X": (np.where(np.eye(48, 12) > 0, np.nan, X_TRENDS), None, ValueError, r"NaN or infinity in X; row 0"),
+    "NaN inside a row": (np.where(np.eye(48, 12, k=5) > 0, np.nan, X_TRENDS), None, ValueError, r"NaN or infinity in X; row 0 contains one\. Impute"),
+    "windower padding": (SeriesWindower(4).fit_transform(np.arange(48.0)), None, ValueError, r"NaN or infinity in X; row 0 starts with NaN, which .* not read as padding \(RNNForecaster"),
     "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "inf token id": ([[0.0, 1.0], [np.inf, 2.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
