@@ -205,10 +205,12 @@ class CharLM(AutoregressiveEstimator):
         if (
             isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1
             and X.dtype.kind in "OU" and all(isinstance(v, str) for v in X[:, 0])
+            and max((len(v) for v in X[:, 0]), default=0) > 1
         ):
             # one column of strings (a DataFrame's text column) holds one
             # document per row, as CharSequenceVectorizer reads it, not one
-            # symbol per row
+            # symbol per row (with no string longer than one character both
+            # readings agree, but NumPy gives a NUL symbol back as '')
             X = X[:, 0].tolist()
         if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
             if X.dtype.kind == "c":

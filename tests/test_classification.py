@@ -169,6 +169,10 @@ def test_a_column_of_text_is_one_document_per_row(text_clf):
         np.testing.assert_array_equal(text_clf.predict_proba(X), expected)
     model = tiny_classifier(epochs=1).fit(table[["text"]], DOC_LABELS)
     assert "".join(model.vocabulary_) == "".join(sorted(set("".join(DOCS))))
+    # one-character tokens read the same either way; NumPy gives a NUL token
+    # back as '', which stays a token (never an empty document)
+    nul = tiny_classifier(epochs=1).fit(np.array([["a"], ["\0"], ["b"], ["\0"]]), [0, 1, 0, 1])
+    assert nul.vocabulary_.tolist() == ["", "a", "b"]
 
 
 def test_2d_array_of_tokens_next_char_framing():
