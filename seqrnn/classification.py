@@ -317,8 +317,8 @@ def _as_sequences(X, *, caller, input_type):
         row = int(np.flatnonzero(~np.isfinite(seqs.values).all(axis=(1, 2)))[0])
         steps = seqs.values[row, : seqs.lengths[row]]
         finite = np.isfinite(steps).all(axis=1)
-        if np.isnan(steps[~finite]).all() and not finite[: np.argmax(finite)].any() \
-                and finite[np.argmax(finite):].all():
+        first = int(np.argmax(finite))  # the first finite step, if there is one
+        if finite.any() and finite[first:].all() and np.isnan(steps[:first]).all():
             # NaN only at the start: the padding of SeriesWindower's first windows
             raise ValueError(
                 f"{caller} does not accept NaN or infinity in X; row {row} starts with "
