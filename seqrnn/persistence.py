@@ -973,6 +973,8 @@ def _rebuild(entry, expected_builder, arrays, where):
         raise ModelFileError(f"{where}: weights must be a list of array names.")
     kwargs = {k: _decode(v, f"{where}, kwargs") for k, v in entry["kwargs"].items()}
     _check_builder_kwargs(builder, kwargs, len(names), where)
+    if len(set(names)) != len(names):
+        raise ModelFileError(f"{where} names one weight array twice.")
     missing = [n for n in names if n not in arrays]
     if missing:
         raise ModelFileError(

@@ -614,6 +614,10 @@ CRAFTED = {
         dict(weights=lambda w, p: w.pop()),
         ModelFileError, "lacks or that another network uses",
     ),
+    "repeated-weight-name": (
+        dict(manifest=lambda d, p: _model(d)["weights"].__setitem__(1, "w0")),
+        ModelFileError, "names one weight array twice",
+    ),
     "wrong-weight-shape": (
         dict(weights=lambda w, p: w.__setitem__(
             0, ["w0.npy", _npy(np.zeros((2, 2), np.float32))])),
