@@ -537,18 +537,27 @@ def _read_weights(data, where):
             total += info.file_size
             if total > MAX_WEIGHTS_BYTES:
                 raise ModelFileError(f"{where} holds more than {MAX_WEIGHTS_BYTES} bytes.")
-            fh = io.BytesIO(_read_member(archive, info, MAX_WEIGHTS_BYTES, where))
+            raw = _read_member(archive, info, MAX_WEIGHTS_BYTES, where)
+            fh = io.BytesIO(raw)
             version = np.lib.format.read_magic(fh)
             if version == (1, 0):
-                _, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
             elif version == (2, 0):
-                _, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
             else:
                 raise ModelFileError(f"{where}: array {filename!r} has .npy version {version}.")
             if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
                 raise UnsafeFileError(
                     f"{where}: array {filename!r} has dtype {dtype}; weights are "
                     "numeric arrays only (object arrays would need pickle)."
+                )
+            # numpy allocates the shape the header declares before it reads
+            # the data: a header must not promise more than the member holds
+            declared = dtype.itemsize * int(np.prod(shape, dtype=object))
+            if declared != len(raw) - fh.tell():
+                raise ModelFileError(
+                    f"{where}: array {filename!r} declares shape {str(shape)[:80]} "
+                    f"({declared} bytes) but holds {len(raw) - fh.tell()} bytes of data."
                 )
             fh.seek(0)
             arrays[filename[:-4]] = np.lib.format.read_array(fh, allow_pickle=False)

@@ -471,6 +471,15 @@ def _npy(array):
     return buffer.getvalue()
 
 
+def _npy_header(shape, descr="<f4"):
+    """A .npy header alone: it promises data the member does not hold."""
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buffer, {"descr": descr, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
 def _obj(data):
     return data["object"]
 
@@ -622,6 +631,14 @@ CRAFTED = {
         dict(weights=lambda w, p: w.__setitem__(
             0, ["w0.npy", _npy(np.zeros((2, 2), np.float32))])),
         ModelFileError, "do not fit the network",
+    ),
+    "npy-header-promises-4-tib": (  # numpy would allocate it before reading
+        dict(weights=lambda w, p: w.__setitem__(0, ["w0.npy", _npy_header((2**40,))])),
+        ModelFileError, r"declares shape \(1099511627776,\) \(4398046511104 bytes\) but holds 0",
+    ),
+    "npy-trailing-data": (
+        dict(weights=lambda w, p: w.__setitem__(0, ["w0.npy", w[0][1] + bytes(64)])),
+        ModelFileError, "but holds",
     ),
     "huge-network": (  # refused before its 10**9-row embedding is allocated
         dict(manifest=lambda d, p: _model(d)["kwargs"].update(n_inputs=10**9, embedding_dim=4096)),
