@@ -606,8 +606,9 @@ def load(path):
     FileNotFoundError
         When ``path`` does not exist.
     ModelFileError
-        (a ``ValueError``) When the file is not a seqrnn model file, is
-        truncated or damaged, exceeds a size cap, holds invalid parameters,
+        (a ``ValueError``) When the file is not a seqrnn model file (or
+        not a regular file: a device or pipe is never read), is truncated or
+        damaged, exceeds a size cap, holds invalid parameters,
         or was written with a newer format version.
     UnsafeFileError
         (a ``ModelFileError``) When the file holds anything the format never
@@ -629,9 +630,37 @@ def load(path):
     CharSequenceVectorizer(lowercase=False)
     """
     if hasattr(path, "read"):
+        _check_regular(path, "the model file")
         return _load_file(path, "the model file")
-    with open(os.fspath(path), "rb") as fh:
-        return _load_file(fh, f"Model file {os.fspath(path)!r}")
+    name = os.fspath(path)
+    where = f"Model file {name!r}"
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        mode = None  # open raises the error that says why
+    # before opening: opening a FIFO waits for a writer
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ModelFileError(_not_regular(where))
+    with open(name, "rb") as fh:
+        _check_regular(fh, where)  # replaced since the check
+        return _load_file(fh, where)
+
+
+def _not_regular(where):
+    return (
+        f"{where} is not a regular file (a device, pipe or socket); seqrnn.load "
+        "reads model files only."
+    )
+
+
+def _check_regular(fh, where):
+    """Refuse a device or pipe: zipfile would read /dev/zero until memory ran out."""
+    try:
+        mode = os.fstat(fh.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # io.BytesIO and the like
+        return
+    if not stat.S_ISREG(mode):
+        raise ModelFileError(_not_regular(where))
 
 
 def _load_file(fh, where):

@@ -706,6 +706,19 @@ def test_files_that_are_not_model_files(tmp_path, payloads):
         load(tmp_path / "missing.seqrnn")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_devices_are_refused_unread(monkeypatch):
+    # zipfile would read /dev/zero to its end: until memory runs out
+    def read_nothing(*args, **kwargs):
+        raise AssertionError("load read a device")
+
+    monkeypatch.setattr(zipfile, "ZipFile", read_nothing)
+    with pytest.raises(ModelFileError, match="'/dev/zero' is not a regular file"):
+        load("/dev/zero")
+    with open("/dev/zero", "rb") as fh, pytest.raises(ModelFileError, match="not a regular file"):
+        load(fh)
+
+
 def test_truncated_files(lm_file):
     data = lm_file.read_bytes()
     for size in (1, 4, 30, 100, len(data) // 2, len(data) - 22, len(data) - 1):
