@@ -50,6 +50,9 @@ per element, so NUL and lone surrogates survive; an object array (dtype
 ``weights.npz`` (at most ``MAX_WEIGHTS_BYTES``): a zip of ``w<k>.npy``
 arrays, exactly those the manifest names.
 
+A member (of either zip) over 1 MiB may not expand more than
+``MAX_COMPRESSION_RATIO`` times when inflated.
+
 How a class joins
 -----------------
 1. Add one line to ``_SAFE_CLASSES`` below: its name, its module and, for
@@ -104,6 +107,11 @@ WEIGHTS = "weights.npz"
 MAX_MANIFEST_BYTES = 64 * 2**20
 MAX_WEIGHTS_BYTES = 4 * 2**30
 MAX_TOTAL_BYTES = MAX_MANIFEST_BYTES + MAX_WEIGHTS_BYTES
+#: Most a member over 1 MiB may expand when inflated: weights deflate to about
+#: 90% of their size and a manifest to about half, while a zip bomb of zeros
+#: expands 1000 times (a 4 MB file would fill the 4 GiB cap).
+MAX_COMPRESSION_RATIO = 20
+_RATIO_FLOOR = 2**20
 #: Most weight arrays in one file, and pipelines nested in pipelines.
 MAX_WEIGHT_ARRAYS = 10_000
 MAX_DEPTH = 8
@@ -488,6 +496,13 @@ def _read_member(archive, info, cap, where):
         raise ModelFileError(
             f"{where}: member {info.filename!r} holds {info.file_size} bytes, over "
             f"the cap of {cap}."
+        )
+    if info.file_size > max(_RATIO_FLOOR, MAX_COMPRESSION_RATIO * info.compress_size):
+        raise ModelFileError(
+            f"{where}: member {info.filename!r} would expand "
+            f"{info.file_size // max(1, info.compress_size)} times, from "
+            f"{info.compress_size} to {info.file_size} bytes; seqrnn model files never "
+            f"expand more than {MAX_COMPRESSION_RATIO} times (a zip bomb?)."
         )
     with archive.open(info) as fh:
         data = fh.read(cap + 1)

@@ -757,6 +757,30 @@ def test_size_caps(lm_file, monkeypatch):
         load(lm_file)
 
 
+def test_zip_bombs_are_refused_before_inflating(lm_file):
+    members = dict(_read(lm_file))
+    data = json.loads(members["manifest.json"])
+    rows = 2**18  # an embedding of 4 MiB of zeros deflates to 4 KiB
+    _model(data)["kwargs"]["n_inputs"] = rows
+    arrays = _read(io.BytesIO(members["weights.npz"]))
+    arrays[0][1] = _npy(np.zeros((rows, TINY["embedding_dim"]), np.float32))
+    json_bomb = b'"callbacks":[' + b"[]," * 2**20 + b'[]]'  # 3 MiB of lists
+    bombs = {
+        "weights.npz": [["manifest.json", json.dumps(data).encode()], ["weights.npz", _zip(arrays)]],
+        "manifest.json": [
+            ["manifest.json", members["manifest.json"].replace(b'"callbacks":null', json_bomb)],
+            ["weights.npz", members["weights.npz"]],
+        ],
+    }
+    for member, listing in bombs.items():
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, content in listing:
+                archive.writestr(name, content)
+        with pytest.raises(ModelFileError, match=rf"'{member}' would expand \d+ times"):
+            load(io.BytesIO(buffer.getvalue()))
+
+
 # --------------------------------------------------- fresh process, randomness
 @pytest.mark.parametrize("case", ESTIMATOR_CASES, ids=lambda case: case.name)
 def test_fit_leaves_global_random_state_alone(case, all_fitted):
