@@ -862,9 +862,11 @@ def _decode_params(cls, node, where):
     routed = getattr(cls, "_routing_prefixes", frozenset())
     unknown = sorted(k for k in set(node) - valid if k.partition("__")[0] not in routed or "__" not in k)
     if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise ModelFileError(
             f"{where}: {cls.__name__} has no parameter(s) "
-            f"{', '.join(map(repr, unknown))}; it has {', '.join(sorted(valid))}."
+            f"{', '.join(repr(k[:80]) for k in unknown[:5])}{more}; it has "
+            f"{', '.join(sorted(valid))}."
         )
     return {k: _decode(v, f"{where}, parameter {k!r}") for k, v in node.items()}
 
@@ -880,7 +882,10 @@ def _check_params(obj, where):
 
             validate_params(obj)
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where} holds an invalid parameter: {exc}") from None
+        message = str(exc)  # it quotes the value, which may be megabytes long
+        if len(message) > 600:
+            message = f"{message[:500]} … {message[-80:]}"
+        raise ModelFileError(f"{where} holds an invalid parameter: {message}") from None
 
 
 def _decode_node(node, arrays, where, depth):
@@ -942,7 +947,7 @@ def _decode_pipeline(node, arrays, where, depth):
     if "steps" in params or params.get("memory") is not None:
         raise UnsafeFileError(
             f"{where}: a saved Pipeline has memory=None and its steps apart; got "
-            f"params {sorted(params)} with memory={params.get('memory')!r}."
+            f"params {sorted(params)} with memory={params.get('memory')!r:.80}."
         )
     steps = node["steps"]
     if not isinstance(steps, list) or not steps:

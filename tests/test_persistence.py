@@ -757,6 +757,19 @@ def test_size_caps(lm_file, monkeypatch):
         load(lm_file)
 
 
+@pytest.mark.parametrize("params", [
+    {"units": "x" * 2**20},
+    {f"p{i}": 0 for i in range(10_000)},
+    {"callbacks": [[]] * 100_000},
+])
+def test_a_refusal_quotes_the_file_briefly(params, lm_file, tmp_path, payloads):
+    path = _craft(lm_file, tmp_path / "long.seqrnn", payloads,
+                  manifest=lambda d, p: _obj(d)["params"].update(params))
+    with pytest.raises(ModelFileError) as info:
+        load(path)
+    assert len(str(info.value)) < 1000
+
+
 def test_zip_bombs_are_refused_before_inflating(lm_file):
     members = dict(_read(lm_file))
     data = json.loads(members["manifest.json"])
