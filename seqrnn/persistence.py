@@ -906,7 +906,17 @@ def _decode_node(node, arrays, where, depth):
     _check_keys(node, _ESTIMATOR_KEYS, where)
     module, models, private = _SAFE_CLASSES[name]
     cls = _import(module, name)
-    obj = cls(**_decode_params(cls, node["params"], where))
+    params = _decode_params(cls, node["params"], where)
+    obj = cls(**params)
+    # a routed name that get_params would not report (``model__``, ``fit__x_``)
+    # would be an attribute that no check ever sees
+    hidden = sorted(set(params) - set(obj.get_params(deep=False)))
+    if hidden:
+        raise ModelFileError(
+            f"{where}: {name} has no parameter(s) "
+            f"{', '.join(repr(k[:80]) for k in hidden[:5])}; a routed parameter is "
+            "<prefix>__<argument>, without a trailing '_'."
+        )
     _check_params(obj, where)
 
     state = node["state"]

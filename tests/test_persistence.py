@@ -757,6 +757,16 @@ def test_size_caps(lm_file, monkeypatch):
         load(lm_file)
 
 
+@pytest.mark.parametrize("name", ["model__", "fit__epochs_", "predict__x_"])
+def test_routed_parameters_that_get_params_would_hide_are_refused(name, tmp_path, payloads):
+    base = tmp_path / "regressor.seqrnn"
+    save(seqrnn.RNNSequenceRegressor(model__units=4), base)
+    path = _craft(base, tmp_path / "hidden.seqrnn", payloads,
+                  manifest=lambda d, p: _obj(d)["params"].update({name: 1}))
+    with pytest.raises(ModelFileError, match=f"no parameter.*'{name}'"):
+        load(path)
+
+
 @pytest.mark.parametrize("params", [
     {"units": "x" * 2**20},
     {f"p{i}": 0 for i in range(10_000)},
