@@ -714,13 +714,13 @@ def _load_file(fh, where):
         return obj
     except (zipfile.BadZipFile, zlib.error, EOFError, OverflowError, struct.error,
             NotImplementedError) as exc:
-        raise ModelFileError(f"{where} is damaged or truncated ({exc}).") from None
+        raise ModelFileError(f"{where} is damaged or truncated ({_brief(exc)}).") from None
     except RecursionError:
         raise ModelFileError(f"{where} nests its data too deeply.") from None
     except ValueError as exc:
         if isinstance(exc, ModelFileError):
             raise
-        raise ModelFileError(f"{where} is damaged ({exc}).") from None
+        raise ModelFileError(f"{where} is damaged ({_brief(exc)}).") from None
 
 
 def _check_header(manifest, where):
@@ -802,7 +802,7 @@ def _decode_array(body, where, scalar):
         else:
             array = np.array(data, dtype=dtype).reshape(shape)
     except (OverflowError, ValueError) as exc:
-        raise ModelFileError(f"{where}: invalid array data ({exc}).") from None
+        raise ModelFileError(f"{where}: invalid array data ({_brief(exc)}).") from None
     return array[()] if scalar else array
 
 
@@ -871,6 +871,12 @@ def _decode_params(cls, node, where):
     return {k: _decode(v, f"{where}, parameter {k!r}") for k, v in node.items()}
 
 
+def _brief(exc):
+    """The text of ``exc``, shortened: it may quote a value megabytes long."""
+    message = str(exc)
+    return f"{message[:500]} … {message[-80:]}" if len(message) > 600 else message
+
+
 def _check_params(obj, where):
     """Run the estimator's own parameter checks; ModelFileError on failure."""
     check = getattr(obj, "_check_params", None)
@@ -882,10 +888,7 @@ def _check_params(obj, where):
 
             validate_params(obj)
     except (TypeError, ValueError) as exc:
-        message = str(exc)  # it quotes the value, which may be megabytes long
-        if len(message) > 600:
-            message = f"{message[:500]} … {message[-80:]}"
-        raise ModelFileError(f"{where} holds an invalid parameter: {message}") from None
+        raise ModelFileError(f"{where} holds an invalid parameter: {_brief(exc)}") from None
 
 
 def _decode_node(node, arrays, where, depth):
@@ -1054,7 +1057,7 @@ def _rebuild(entry, expected_builder, arrays, where):
         planned = _planned_weights(builder, kwargs)
     except Exception as exc:  # the builder refused its arguments
         raise ModelFileError(
-            f"{where}: {builder_name} refused the saved arguments ({exc})."
+            f"{where}: {builder_name} refused the saved arguments ({_brief(exc)})."
         ) from None
     got = [(w.shape, w.dtype) for w in weights]
     if planned is not None and planned != got:
@@ -1071,5 +1074,5 @@ def _rebuild(entry, expected_builder, arrays, where):
         model = builder(**kwargs)
         model.set_weights(weights)
     except Exception as exc:  # only reached without a plan: shapes disagree
-        raise ModelFileError(f"{where}: cannot rebuild the network ({exc}).") from None
+        raise ModelFileError(f"{where}: cannot rebuild the network ({_brief(exc)}).") from None
     return model, kwargs

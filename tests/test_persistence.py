@@ -767,14 +767,14 @@ def test_routed_parameters_that_get_params_would_hide_are_refused(name, tmp_path
         load(path)
 
 
-@pytest.mark.parametrize("params", [
-    {"units": "x" * 2**20},
-    {f"p{i}": 0 for i in range(10_000)},
-    {"callbacks": [[]] * 100_000},
+@pytest.mark.parametrize("edit", [
+    lambda d, p: _obj(d)["params"].update(units="x" * 2**20),
+    lambda d, p: _obj(d)["params"].update({f"p{i}": 0 for i in range(10_000)}),
+    lambda d, p: _obj(d)["params"].update(callbacks=[[]] * 100_000),
+    lambda d, p: _model(d)["kwargs"].update(cell="x" * 2**20),
 ])
-def test_a_refusal_quotes_the_file_briefly(params, lm_file, tmp_path, payloads):
-    path = _craft(lm_file, tmp_path / "long.seqrnn", payloads,
-                  manifest=lambda d, p: _obj(d)["params"].update(params))
+def test_a_refusal_quotes_the_file_briefly(edit, lm_file, tmp_path, payloads):
+    path = _craft(lm_file, tmp_path / "long.seqrnn", payloads, manifest=edit)
     with pytest.raises(ModelFileError) as info:
         load(path)
     assert len(str(info.value)) < 1000
