@@ -842,6 +842,8 @@ def _decode_items(body, where):
                 f"{where}: a dict key must be a number, str, bool, None or tuple; "
                 f"got a {type(key).__name__}."
             ) from None
+        if key in result:  # as a JSON object may not repeat a key
+            raise UnsafeFileError(f"{where}: a dict repeats the key {key!r:.80}.")
         result[key] = _decode(pair[1], where)
     return result
 

@@ -521,6 +521,11 @@ CRAFTED = {
             units={"$items": [[[1, 2], 3]]})),
         ModelFileError, "a dict key must be",
     ),
+    "repeated-dict-key": (
+        dict(manifest=lambda d, p: _obj(d)["params"].update(
+            units={"$items": [[1, 2], [1, 3]]})),
+        UnsafeFileError, "a dict repeats the key 1",
+    ),
     "pickle-value-tag": (
         dict(manifest=lambda d, p: _obj(d)["params"].update(
             units={"$pickle": p.pickle.hex()})),
