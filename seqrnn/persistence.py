@@ -51,7 +51,8 @@ per element, so NUL and lone surrogates survive; an object array (dtype
 arrays, exactly those the manifest names.
 
 A member (of either zip) over 1 MiB may not expand more than
-``MAX_COMPRESSION_RATIO`` times when inflated.
+``MAX_COMPRESSION_RATIO`` times when inflated, and a file holds at most
+``MAX_ESTIMATORS`` estimators (pipelines included).
 
 How a class joins
 -----------------
@@ -115,6 +116,9 @@ _RATIO_FLOOR = 2**20
 #: Most weight arrays in one file, and pipelines nested in pipelines.
 MAX_WEIGHT_ARRAYS = 10_000
 MAX_DEPTH = 8
+#: Most estimators (pipelines included) in one file: each network takes
+#: about 0.1 s to rebuild, so a file of tiny networks could keep load busy.
+MAX_ESTIMATORS = 256
 
 _AUTOREGRESSIVE = {"model_": ("build_autoregressive_model", "_build_kwargs")}
 _SEQUENCE = {"model_": ("build_sequence_model", "_build_kwargs")}
@@ -360,6 +364,22 @@ def _encode_node(obj, arrays, depth):
     return node
 
 
+def _count_estimators(root):
+    """Estimators and pipelines in an encoded ``NODE``, counted up to
+    ``MAX_ESTIMATORS + 1`` (checked before any is decoded)."""
+    stack, count = [(root, 0)], 0
+    while stack and count <= MAX_ESTIMATORS:
+        node, depth = stack.pop()
+        count += 1
+        steps = node.get("steps") if node.get("class") == "Pipeline" else None
+        if isinstance(steps, list) and depth <= MAX_DEPTH:
+            stack.extend(
+                (step[1], depth + 1) for step in steps
+                if isinstance(step, list) and len(step) == 2 and isinstance(step[1], dict)
+            )
+    return count
+
+
 def _npz_bytes(arrays):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -420,6 +440,12 @@ def save(obj, path):
         "keras_version": keras.__version__,
         "object": _encode_node(obj, arrays, depth=0),
     }
+    n_estimators = _count_estimators(manifest["object"])
+    if n_estimators > MAX_ESTIMATORS:
+        raise ValueError(
+            f"seqrnn.save writes at most {MAX_ESTIMATORS} estimators; "
+            f"{type(obj).__name__} has more."
+        )
     if len(arrays) > MAX_WEIGHT_ARRAYS:
         raise ValueError(
             f"seqrnn.save writes at most {MAX_WEIGHT_ARRAYS} weight arrays; "
@@ -705,6 +731,10 @@ def _load_file(fh, where):
             arrays = _read_weights(
                 _read_member(archive, infos[WEIGHTS], MAX_WEIGHTS_BYTES, where), where
             )
+        if isinstance(manifest["object"], dict) and (
+            _count_estimators(manifest["object"]) > MAX_ESTIMATORS
+        ):
+            raise ModelFileError(f"{where} holds more than {MAX_ESTIMATORS} estimators.")
         obj = _decode_node(manifest["object"], arrays, where, depth=0)
         if arrays:
             raise UnsafeFileError(

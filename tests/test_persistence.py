@@ -785,6 +785,20 @@ def test_a_refusal_quotes_the_file_briefly(edit, lm_file, tmp_path, payloads):
     assert len(str(info.value)) < 1000
 
 
+def test_estimators_per_file_are_capped(monkeypatch):
+    # each network takes ~0.1 s to rebuild: thousands would keep load busy
+    pipe = Pipeline([(f"v{i}", CharSequenceVectorizer()) for i in range(3)])
+    buffer = io.BytesIO()
+    save(pipe, buffer)
+    monkeypatch.setattr(persistence, "MAX_ESTIMATORS", 4)
+    assert len(load(io.BytesIO(buffer.getvalue())).steps) == 3
+    monkeypatch.setattr(persistence, "MAX_ESTIMATORS", 3)
+    with pytest.raises(ModelFileError, match="holds more than 3 estimators"):
+        load(io.BytesIO(buffer.getvalue()))
+    with pytest.raises(ValueError, match="writes at most 3 estimators; Pipeline has more"):
+        save(pipe, io.BytesIO())
+
+
 def test_zip_bombs_are_refused_before_inflating(lm_file):
     members = dict(_read(lm_file))
     data = json.loads(members["manifest.json"])
