@@ -727,14 +727,14 @@ def _load_file(fh, where):
                 _read_member(archive, infos[MANIFEST], MAX_MANIFEST_BYTES, where), where
             )
             _check_header(manifest, where)
+            if isinstance(manifest["object"], dict) and (
+                _count_estimators(manifest["object"]) > MAX_ESTIMATORS
+            ):
+                raise ModelFileError(f"{where} holds more than {MAX_ESTIMATORS} estimators.")
             _members(archive, {MANIFEST, WEIGHTS}, where)
             arrays = _read_weights(
                 _read_member(archive, infos[WEIGHTS], MAX_WEIGHTS_BYTES, where), where
             )
-        if isinstance(manifest["object"], dict) and (
-            _count_estimators(manifest["object"]) > MAX_ESTIMATORS
-        ):
-            raise ModelFileError(f"{where} holds more than {MAX_ESTIMATORS} estimators.")
         obj = _decode_node(manifest["object"], arrays, where, depth=0)
         if arrays:
             raise UnsafeFileError(
