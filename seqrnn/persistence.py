@@ -742,14 +742,16 @@ def _load_file(fh, where):
                 f"{', '.join(sorted(arrays)[:5])}."
             )
         return obj
+    except ModelFileError as exc:
+        if len(str(exc)) > 600:  # it quotes the file: a name or value of any length
+            raise type(exc)(_brief(exc)) from None
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OverflowError, struct.error,
             NotImplementedError) as exc:
         raise ModelFileError(f"{where} is damaged or truncated ({_brief(exc)}).") from None
     except RecursionError:
         raise ModelFileError(f"{where} nests its data too deeply.") from None
     except ValueError as exc:
-        if isinstance(exc, ModelFileError):
-            raise
         raise ModelFileError(f"{where} is damaged ({_brief(exc)}).") from None
 
 

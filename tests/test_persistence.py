@@ -777,6 +777,11 @@ def test_routed_parameters_that_get_params_would_hide_are_refused(name, tmp_path
     lambda d, p: _obj(d)["params"].update({f"p{i}": 0 for i in range(10_000)}),
     lambda d, p: _obj(d)["params"].update(callbacks=[[]] * 100_000),
     lambda d, p: _model(d)["kwargs"].update(cell="x" * 2**20),
+    lambda d, p: d.update(format_version=2, seqrnn_version="x" * 2**20),
+    lambda d, p: d.update({"x" * 2**20: 1}),
+    lambda d, p: _obj(d)["params"].update(units={"$" + "x" * 2**20: 1}),
+    lambda d, p: _obj(d)["state"].update(
+        classes_={"$array": {"dtype": "x" * 2**20, "shape": [], "data": []}}),
 ])
 def test_a_refusal_quotes_the_file_briefly(edit, lm_file, tmp_path, payloads):
     path = _craft(lm_file, tmp_path / "long.seqrnn", payloads, manifest=edit)
