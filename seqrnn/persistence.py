@@ -523,6 +523,17 @@ def _read_member(archive, info, cap, where):
             f"{where}: member {info.filename!r} holds {info.file_size} bytes, over "
             f"the cap of {cap}."
         )
+    # the compressed size is the archive's word too: it must fit in the file,
+    # or a small file could claim a large one to pass the ratio check
+    fp = archive.fp
+    position = fp.tell()
+    archive_size = fp.seek(0, os.SEEK_END)
+    fp.seek(position)
+    if info.header_offset + info.compress_size > archive_size:
+        raise ModelFileError(
+            f"{where}: member {info.filename!r} claims {info.compress_size} compressed "
+            f"bytes, more than the file holds: it is damaged or truncated."
+        )
     if info.file_size > max(_RATIO_FLOOR, MAX_COMPRESSION_RATIO * info.compress_size):
         raise ModelFileError(
             f"{where}: member {info.filename!r} would expand "

@@ -14,6 +14,7 @@ import pathlib
 import pickle
 import random
 import stat
+import struct
 import subprocess
 import sys
 import textwrap
@@ -826,6 +827,16 @@ def test_zip_bombs_are_refused_before_inflating(lm_file):
                 archive.writestr(name, content)
         with pytest.raises(ModelFileError, match=rf"'{member}' would expand \d+ times"):
             load(io.BytesIO(buffer.getvalue()))
+        # a central directory that claims ten times the compressed size
+        raw = bytearray(buffer.getvalue())
+        entry = next(  # the member's central directory header
+            i for i in range(len(raw) - 4, -1, -1)
+            if raw[i:i + 4] == b"PK\x01\x02" and raw[i + 46:].startswith(member.encode())
+        )
+        size = struct.unpack_from("<L", raw, entry + 24)[0]  # uncompressed
+        struct.pack_into("<L", raw, entry + 20, size // 10)
+        with pytest.raises(ModelFileError, match=rf"'{member}' claims \d+ compressed bytes"):
+            load(io.BytesIO(bytes(raw)))
 
 
 # --------------------------------------------------- fresh process, randomness
