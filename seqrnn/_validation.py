@@ -31,6 +31,7 @@ __all__ = [
     "check_sampling_params",
     "check_warm_start_network",
     "document_column",
+    "text_column",
     "validate_params",
     "validation_size",
 ]
@@ -150,6 +151,26 @@ def document_column(X, *, caller, argument="X"):
     if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
         return X.ravel()
     return X
+
+
+def text_column(X):
+    """The documents of a one-column array of strings, as a list; else None.
+
+    A one-column table of text (a DataFrame's text column, a
+    ``ColumnTransformer``'s passthrough output) holds one document per row,
+    as :func:`document_column` reads it for ``CharSequenceVectorizer``, not
+    one token per row. Estimators that also take rows of tokens read it so
+    only when some string is longer than one character: otherwise both
+    readings agree, except that NumPy gives a NUL token back as ``''``,
+    which is not an empty document.
+    """
+    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1
+            and X.dtype.kind in "OU"):
+        return None
+    column = X[:, 0].tolist()
+    if all(isinstance(v, str) for v in column) and max(map(len, column), default=0) > 1:
+        return column
+    return None
 
 
 def check_documents(X, *, caller, argument="X", allow_empty_documents=True):

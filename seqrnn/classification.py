@@ -37,6 +37,7 @@ from ._validation import (
     StrOptions,
     _describe,
     check_warm_start_network,
+    text_column,
     validation_size,
 )
 from .language_model import _text_symbols
@@ -227,16 +228,9 @@ def _array_sequences(X, *, caller):
         X = _object_numbers(X, kind)
     if X.dtype.kind in "US" and X.ndim == 1:
         return _ragged_sequences([str(doc) for doc in X], caller=caller)
-    if (
-        X.dtype.kind in "US" and X.ndim == 2 and X.shape[1] == 1
-        and np.char.str_len(X[:, 0]).max(initial=0) > 1
-    ):
-        # one column of strings (a DataFrame's text column, a ColumnTransformer's
-        # output) holds one document per row, as CharSequenceVectorizer reads
-        # it; read as tokens, each document would be one unknown-at-test token.
-        # (With no string longer than one character both readings agree, but
-        # a NUL token, which NumPy gives back as '', is not an empty document.)
-        return _ragged_sequences([str(doc) for doc in X[:, 0]], caller=caller)
+    docs = text_column(X)  # read as tokens, each document would be one token
+    if docs is not None:
+        return _ragged_sequences(docs, caller=caller)
     if X.ndim not in (2, 3) or (X.ndim == 3 and X.dtype.kind in "US"):
         shapes = "(n_sequences, n_steps)" if X.dtype.kind in "US" else (
             "(n_sequences, n_steps) or (n_sequences, n_steps, n_features)"

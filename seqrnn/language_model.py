@@ -16,7 +16,13 @@ from scipy.sparse import issparse
 
 from . import _core
 from ._base import AutoregressiveEstimator
-from ._validation import Interval, _describe, check_n_steps, check_sampling_params
+from ._validation import (
+    Interval,
+    _describe,
+    check_n_steps,
+    check_sampling_params,
+    text_column,
+)
 
 __all__ = ["CharLM"]
 
@@ -202,16 +208,9 @@ class CharLM(AutoregressiveEstimator):
             )
         if hasattr(X, "to_numpy") and hasattr(X, "columns"):  # a DataFrame
             X = X.to_numpy()
-        if (
-            isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1
-            and X.dtype.kind in "OU" and all(isinstance(v, str) for v in X[:, 0])
-            and max((len(v) for v in X[:, 0]), default=0) > 1
-        ):
-            # one column of strings (a DataFrame's text column) holds one
-            # document per row, as CharSequenceVectorizer reads it, not one
-            # symbol per row (with no string longer than one character both
-            # readings agree, but NumPy gives a NUL symbol back as '')
-            X = X[:, 0].tolist()
+        docs = text_column(X)  # a table's text column: one document per row
+        if docs is not None:
+            X = docs
         if isinstance(X, np.ndarray) and X.dtype.kind not in "OUS":
             if X.dtype.kind == "c":
                 raise ValueError(f"Complex data not supported: {name} got complex values in {argument}.")
