@@ -845,7 +845,7 @@ def _decode_array(body, where, scalar):
         else:
             array = np.array(data, dtype=dtype).reshape(shape)
     except (OverflowError, ValueError) as exc:
-        raise ModelFileError(f"{where}: invalid array data ({_brief(exc)}).") from None
+        raise ModelFileError(f"{where}: invalid array data ({exc}).") from None
     return array[()] if scalar else array
 
 
@@ -933,7 +933,7 @@ def _check_params(obj, where):
 
             validate_params(obj)
     except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{where} holds an invalid parameter: {_brief(exc)}") from None
+        raise ModelFileError(f"{where} holds an invalid parameter: {exc}") from None
 
 
 def _decode_node(node, arrays, where, depth):
@@ -1102,7 +1102,7 @@ def _rebuild(entry, expected_builder, arrays, where):
         planned = _planned_weights(builder, kwargs)
     except Exception as exc:  # the builder refused its arguments
         raise ModelFileError(
-            f"{where}: {builder_name} refused the saved arguments ({_brief(exc)})."
+            f"{where}: {builder_name} refused the saved arguments ({exc})."
         ) from None
     got = [(w.shape, w.dtype) for w in weights]
     if planned is not None and planned != got:
@@ -1119,5 +1119,5 @@ def _rebuild(entry, expected_builder, arrays, where):
         model = builder(**kwargs)
         model.set_weights(weights)
     except Exception as exc:  # only reached without a plan: shapes disagree
-        raise ModelFileError(f"{where}: cannot rebuild the network ({_brief(exc)}).") from None
+        raise ModelFileError(f"{where}: cannot rebuild the network ({exc}).") from None
     return model, kwargs
