@@ -22,19 +22,24 @@ refused with a :class:`ModelFileError` (a ``ValueError``) that says why;
 contents the format never writes (a pickle, an unknown class or builder, a
 Keras config) raise its subclass :class:`UnsafeFileError`.
 
-File format (version 1)
+File format (version 2)
 -----------------------
 A zip archive with exactly two members:
 
 ``manifest.json`` (UTF-8, at most ``MAX_MANIFEST_BYTES``)::
 
-    {"format": "seqrnn-model", "format_version": 1,
+    {"format": "seqrnn-model", "format_version": 1 or 2,
      "seqrnn_version": "0.1.0", "keras_version": "3.x", "object": NODE}
 
 An estimator ``NODE`` is ``{"class": "CharLM", "params": {...}, "state":
 {...}, "models": {"model_": {"builder": "build_autoregressive_model",
 "kwargs": {...}, "weights": ["w0", "w1", ...]}}}``, with an empty ``state``
-and ``models`` when it is not fitted. A pipeline ``NODE`` is ``{"class":
+and ``models`` when it is not fitted. An estimator whose metadata requests
+were set (``set_fit_request(sample_weight=True)``, see scikit-learn's
+metadata routing) also holds ``"requests": {"fit": {"sample_weight": true}}``
+(per method, the parameters set away from the class's defaults, each true,
+false, null or an alias string); such a file declares format version 2, any
+other file version 1. A pipeline ``NODE`` is ``{"class":
 "Pipeline", "params": {"memory": null, "verbose": false, ...}, "steps":
 [[name, NODE or "passthrough" or null], ...]}``.
 
@@ -100,8 +105,10 @@ __all__ = [
 ]
 
 FORMAT_NAME = "seqrnn-model"
-#: The version this seqrnn writes; it reads every version up to this one.
-FORMAT_VERSION = 1
+#: The newest version this seqrnn writes; it reads every version up to this
+#: one. A file declares the oldest version that holds what it uses: 2 added
+#: metadata requests, so a file without them is still version 1.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.npz"
 #: Size caps, in uncompressed bytes, checked before anything is read.
@@ -141,6 +148,8 @@ _BUILDERS = {
 }
 _TOP_KEYS = {"format", "format_version", "seqrnn_version", "keras_version", "object"}
 _ESTIMATOR_KEYS = {"class", "params", "state", "models"}
+#: Keys an estimator NODE holds only when it needs them.
+_OPTIONAL_ESTIMATOR_KEYS = {"requests"}
 _PIPELINE_KEYS = {"class", "params", "steps"}
 _MODEL_KEYS = {"builder", "kwargs", "weights"}
 _PUBLIC_STATE = re.compile(r"[A-Za-z][A-Za-z0-9_]*_\Z")
@@ -345,6 +354,9 @@ def _encode_node(obj, arrays, depth):
         },
         "models": {},
     }
+    requests = _get_requests(obj)
+    if requests:
+        node["requests"] = requests
     for attribute, (builder, kwargs_attribute) in models.items():
         model = getattr(obj, attribute, None)
         if model is None:
@@ -364,19 +376,81 @@ def _encode_node(obj, arrays, depth):
     return node
 
 
-def _count_estimators(root):
-    """Estimators and pipelines in an encoded ``NODE``, counted up to
-    ``MAX_ESTIMATORS + 1`` (checked before any is decoded)."""
-    stack, count = [(root, 0)], 0
-    while stack and count <= MAX_ESTIMATORS:
+def _request_methods(est):
+    """The methods whose metadata requests ``est`` sets (``set_fit_request`` -> ``"fit"``)."""
+    return sorted(
+        name[len("set_"):-len("_request")] for name in dir(type(est))
+        if name.startswith("set_") and name.endswith("_request")
+    )
+
+
+def _get_requests(est):
+    """Metadata requests set on ``est`` that differ from its class's defaults,
+    as ``{method: {parameter: True | False | None | alias}}``."""
+    methods = _request_methods(est)
+    if not methods:
+        return {}
+    current, default = est.get_metadata_routing(), type(est)().get_metadata_routing()
+    requests = {}
+    for method in methods:
+        defaults = getattr(default, method).requests
+        changed = {
+            key: value for key, value in getattr(current, method).requests.items()
+            if key not in defaults or defaults[key] != value
+        }
+        if changed:
+            requests[method] = changed
+    return requests
+
+
+def _set_requests(obj, requests, where):
+    """Set the metadata requests a file holds, through ``set_<method>_request``."""
+    from sklearn import config_context
+
+    if not isinstance(requests, dict) or not requests:
+        raise ModelFileError(f"{where}: requests must be a non-empty JSON object.")
+    methods = _request_methods(obj)
+    for method, values in requests.items():
+        if method not in methods:
+            raise ModelFileError(
+                f"{where}: {type(obj).__name__} has no metadata requests for "
+                f"{method[:80]!r}; it has them for {', '.join(methods) or 'no method'}."
+            )
+        if not isinstance(values, dict) or not all(
+            value is None or isinstance(value, (bool, str)) for value in values.values()
+        ):
+            raise ModelFileError(
+                f"{where}: the {method!r} requests must map parameter names to "
+                "true, false, null or an alias string."
+            )
+        try:  # the setters exist only while routing is enabled
+            with config_context(enable_metadata_routing=True):
+                getattr(obj, f"set_{method}_request")(**values)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{where}: bad {method!r} request: {exc}") from None
+
+
+def _nodes(root):
+    """The estimators and pipelines of an encoded ``NODE``, depth first."""
+    stack = [(root, 0)]
+    while stack:
         node, depth = stack.pop()
-        count += 1
+        yield node
         steps = node.get("steps") if node.get("class") == "Pipeline" else None
         if isinstance(steps, list) and depth <= MAX_DEPTH:
             stack.extend(
                 (step[1], depth + 1) for step in steps
                 if isinstance(step, list) and len(step) == 2 and isinstance(step[1], dict)
             )
+
+
+def _count_estimators(root):
+    """Estimators and pipelines in an encoded ``NODE``, counted up to
+    ``MAX_ESTIMATORS + 1`` (checked before any is decoded)."""
+    count = 0
+    for count, _ in enumerate(_nodes(root), start=1):
+        if count > MAX_ESTIMATORS:
+            break
     return count
 
 
@@ -433,12 +507,13 @@ def save(obj, path):
     from . import __version__
 
     arrays = {}
+    root = _encode_node(obj, arrays, depth=0)
     manifest = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": 2 if any("requests" in node for node in _nodes(root)) else 1,
         "seqrnn_version": __version__,
         "keras_version": keras.__version__,
-        "object": _encode_node(obj, arrays, depth=0),
+        "object": root,
     }
     n_estimators = _count_estimators(manifest["object"])
     if n_estimators > MAX_ESTIMATORS:
@@ -786,14 +861,14 @@ def _check_header(manifest, where):
     _check_keys(manifest, _TOP_KEYS, f"{where}: {MANIFEST}")
 
 
-def _check_keys(node, allowed, where):
+def _check_keys(node, allowed, where, optional=frozenset()):
     if not isinstance(node, dict):
         raise UnsafeFileError(f"{where} must be a JSON object; got {type(node).__name__}.")
-    unknown = sorted(set(node) - allowed)
+    unknown = sorted(set(node) - allowed - optional)
     if unknown:
         raise UnsafeFileError(
             f"{where} holds unexpected key(s) {', '.join(map(repr, unknown[:5]))}; "
-            f"allowed are {', '.join(sorted(allowed))}."
+            f"allowed are {', '.join(sorted(allowed | optional))}."
         )
     missing = sorted(allowed - set(node))
     if missing:
@@ -951,7 +1026,7 @@ def _decode_node(node, arrays, where, depth):
             f"create; it creates only {allowed}."
         )
     where = f"{where}, {name}"
-    _check_keys(node, _ESTIMATOR_KEYS, where)
+    _check_keys(node, _ESTIMATOR_KEYS, where, _OPTIONAL_ESTIMATOR_KEYS)
     module, models, private = _SAFE_CLASSES[name]
     cls = _import(module, name)
     params = _decode_params(cls, node["params"], where)
@@ -983,6 +1058,8 @@ def _decode_node(node, arrays, where, depth):
         obj._set_safe_state(state)
     else:
         obj.__dict__.update(state)
+    if "requests" in node:
+        _set_requests(obj, node["requests"], where)
 
     if not isinstance(node["models"], dict):
         raise UnsafeFileError(f"{where}: models must be a JSON object.")

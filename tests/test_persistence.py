@@ -26,16 +26,23 @@ import joblib
 import keras
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 import seqrnn  # noqa: F401  (the cases one adds below name seqrnn.<Estimator>)
-from seqrnn import CharLM, CharSequenceVectorizer, generate, persistence
+from seqrnn import (
+    CharLM,
+    CharSequenceVectorizer,
+    RNNSequenceClassifier,
+    generate,
+    persistence,
+)
 from seqrnn.persistence import ModelFileError, UnsafeFileError, load, save
 
 DOCS = [
@@ -282,6 +289,29 @@ def test_safe_round_trip_keeps_fitted_attributes_exactly(fitted_lm, tmp_path):
     assert len(restored.history_["loss"]) == len(fitted_lm.history_["loss"]) + 1
 
 
+def test_safe_round_trip_keeps_metadata_requests(tmp_path):
+    with config_context(enable_metadata_routing=True):
+        clf = RNNSequenceClassifier(units=3, epochs=1, random_state=0)
+        clf.set_fit_request(sample_weight=True).set_score_request(sample_weight="w")
+        lm = CharLM(**TINY).set_score_request(sample_weight=False)
+    save(clf, tmp_path / "clf.seqrnn")
+    save(Pipeline([("vec", CharSequenceVectorizer()), ("lm", lm)]), tmp_path / "pipe.seqrnn")
+    with zipfile.ZipFile(tmp_path / "clf.seqrnn") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["format_version"] == 2  # readers of version 1 would not know them
+    assert manifest["object"]["requests"] == {
+        "fit": {"sample_weight": True}, "score": {"sample_weight": "w"}
+    }
+    restored = load(tmp_path / "clf.seqrnn")  # routing is not enabled here
+    assert str(restored.get_metadata_routing()) == str(clf.get_metadata_routing())
+    restored_lm = load(tmp_path / "pipe.seqrnn").named_steps["lm"]
+    assert str(restored_lm.get_metadata_routing()) == str(lm.get_metadata_routing())
+    # they route: unrequested metadata would raise here
+    X, y = np.random.default_rng(0).normal(size=(12, 5)), np.arange(12) % 2
+    with config_context(enable_metadata_routing=True):
+        cross_validate(restored, X, y, cv=2, params={"sample_weight": np.ones(12), "w": np.ones(12)})
+
+
 def test_safe_round_trip_of_awkward_characters_and_values(tmp_path):
     docs = ["nul\x00 lone\ud800 emoji\U0001f600 e\u0301 \ufffd", "tab\t"]
     vec = CharSequenceVectorizer(normalization=None, min_frequency=0.01).fit(docs)
@@ -318,6 +348,7 @@ def test_safe_format_writes_only_plain_data(fitted_lm, tmp_path):
             names = weights.namelist()
     assert manifest["format"] == "seqrnn-model" and manifest["format_version"] == 1
     node = manifest["object"]
+    assert "requests" not in node["steps"][1][1]  # only set requests are written
     assert node["class"] == "Pipeline" and [s[0] for s in node["steps"]] == ["vec", "lm"]
     model = node["steps"][1][1]["models"]["model_"]
     assert model["builder"] == "build_autoregressive_model"
@@ -610,8 +641,30 @@ CRAFTED = {
         ModelFileError, "no parameter.*'colour'",
     ),
     "newer-version": (
-        dict(manifest=lambda d, p: d.update(format_version=2, new_in_v2={})),
-        ModelFileError, "format version 2 .*reads format versions up to 1",
+        dict(manifest=lambda d, p: d.update(format_version=3, new_in_v3={})),
+        ModelFileError, "format version 3 .*reads format versions up to 2",
+    ),
+    # metadata requests go through set_<method>_request, which checks them
+    "request-for-a-method-without-requests": (
+        dict(manifest=lambda d, p: _obj(d).update(requests={"fit": {"sample_weight": True}})),
+        ModelFileError, "no metadata requests for 'fit'; it has them for score",
+    ),
+    "request-of-an-unknown-parameter": (
+        dict(manifest=lambda d, p: _obj(d).update(requests={"score": {"colour": True}})),
+        ModelFileError, "bad 'score' request.*colour",
+    ),
+    "request-of-a-number": (
+        dict(manifest=lambda d, p: _obj(d).update(requests={"score": {"sample_weight": 1.5}})),
+        ModelFileError, "true, false, null or an alias string",
+    ),
+    "request-alias-not-an-identifier": (
+        dict(manifest=lambda d, p: _obj(d).update(
+            requests={"score": {"sample_weight": "a b"}})),
+        ModelFileError, "bad 'score' request.*identifier",
+    ),
+    "requests-empty": (
+        dict(manifest=lambda d, p: _obj(d).update(requests=[])),
+        ModelFileError, "requests must be a non-empty JSON object",
     ),
     "other-format": (
         dict(manifest=lambda d, p: d.update(format="keras")),
@@ -778,7 +831,7 @@ def test_routed_parameters_that_get_params_would_hide_are_refused(name, tmp_path
     lambda d, p: _obj(d)["params"].update({f"p{i}": 0 for i in range(10_000)}),
     lambda d, p: _obj(d)["params"].update(callbacks=[[]] * 100_000),
     lambda d, p: _model(d)["kwargs"].update(cell="x" * 2**20),
-    lambda d, p: d.update(format_version=2, seqrnn_version="x" * 2**20),
+    lambda d, p: d.update(format_version=3, seqrnn_version="x" * 2**20),
     lambda d, p: d.update({"x" * 2**20: 1}),
     lambda d, p: _obj(d)["params"].update(units={"$" + "x" * 2**20: 1}),
     lambda d, p: _obj(d)["state"].update(
