@@ -52,6 +52,7 @@ def generate(estimator, n_steps, context=None, **kwargs):
     >>> len(generate(pipe, 10, context="TO BE", random_state=0))
     10
     """
+    window_start = None
     if isinstance(estimator, Pipeline):
         model = estimator.steps[-1][1]
         if context is not None:
@@ -68,7 +69,7 @@ def generate(estimator, n_steps, context=None, **kwargs):
             for k, step in enumerate(steps):
                 check_is_fitted(step)
                 if isinstance(step, SeriesWindower):
-                    context = step._windows(context, "context", last_only=True)
+                    context, window_start = step._windows(context, "context", last_only=True)
                 elif k < last_windower:
                     context = step.transform(context)
                 else:
@@ -80,4 +81,14 @@ def generate(estimator, n_steps, context=None, **kwargs):
             "generate expects a fitted CharLM or RNNForecaster, or a Pipeline ending "
             f"in one; got {type(model).__name__}, which has no 'sample' method."
         )
-    return model.sample(n_steps, context=context, **kwargs)
+    try:
+        return model.sample(n_steps, context=context, **kwargs)
+    except ValueError as exc:
+        if window_start is not None and "time step" in str(exc):
+            # the model saw the last window: name the step in the series given
+            exc.add_note(
+                f"{type(model).__name__} got only the last window of the context "
+                "(SeriesWindower's window_length steps): its time step k is time "
+                f"step k + {window_start} of the context given to generate."
+            )
+        raise

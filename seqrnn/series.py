@@ -193,9 +193,10 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
         return self._windows(X)
 
     def _windows(self, X, argument="X", *, last_only=False):
-        """The windows of ``X`` (only the one ending at its last step with
-        ``last_only``); errors name ``argument`` (``generate`` passes
-        ``"context"``)."""
+        """The windows of ``X``; errors name ``argument`` (``generate`` passes
+        ``"context"``). With ``last_only``, the window ending at the last step
+        and the time step of ``X`` where it starts (negative when ``X`` is
+        shorter than a window: the window starts with padding)."""
         check_is_fitted(self, "n_features_in_")
         _check_feature_names(self, X, reset=False)
         values, one_d = self._check_series(X, argument)
@@ -205,6 +206,7 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
                 f"expecting {self.n_features_in_} features as input."
             )
         if last_only:
+            start = len(values) - self.window_length
             values = values[-self.window_length:]
         w = self.window_length
         padded = np.full((len(values) + w - 1, values.shape[1]), np.nan)
@@ -213,7 +215,7 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
         windows = np.ascontiguousarray(np.moveaxis(sliding_window_view(padded, w, axis=0), -1, 1))
         if last_only:
             windows = windows[-1]
-            return windows[:, 0] if one_d else windows
+            return (windows[:, 0] if one_d else windows), start
         return windows[:, :, 0] if one_d else windows
 
     # seqrnn.save stores plain data only: column names as a list of str

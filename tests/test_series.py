@@ -199,6 +199,17 @@ def test_generate_continues_the_last_window(pipe):
     assert mean_path[0] == pytest.approx(pipe.predict(Y[:50])[-1], rel=1e-5)
 
 
+def test_generate_names_a_bad_step_of_the_context_in_the_series_given(pipe):
+    context = Y[:50].copy()
+    context[45] = np.nan  # step 7 of the last window of 12, which starts at 38
+    with pytest.raises(ValueError, match="NaN in context at time step 7") as info:
+        generate(pipe, 2, context=context)
+    assert "time step k + 38 of the context given to generate" in info.value.__notes__[-1]
+    context[45] = 0.0
+    context[10] = np.nan  # before the last window: not read
+    assert generate(pipe, 2, context=context, temperature=0).shape == (2,)
+
+
 def test_generate_passes_the_series_to_the_steps_before_the_windower():
     # a step before the windower sees time steps as rows (in fit and predict):
     # generate must give it the series, not [series]
