@@ -541,6 +541,15 @@ class RNNForecaster(AutoregressiveEstimator):
         levels, covariates, observed = self._prepare(
             X, n_features=self.n_features_in_ if warm else None
         )
+        if len(levels) > 1 and max(map(len, levels)) == 1:
+            # most often one series held in a column (df[["y"]]): rows are series
+            raise ValueError(
+                f"{name} got {len(levels)} series of a single time step each "
+                f"({1 + covariates[0].shape[1]} feature(s) per step), but it learns how "
+                "a series moves from one step to the next: at least one series needs "
+                "two time steps. For one series whose time steps are the rows of a "
+                "table or column (df[['y']]), pass the table as one row: [df[['y']]]."
+            )
         # values filled by missing="interpolate" are inputs only: never
         # targets, nor part of the standardisation
         modelled = [self._modelled(g, o) for g, o in zip(levels, observed)]

@@ -362,6 +362,10 @@ def test_filled_values_are_context_only(differencing):
         ([[1.0, [2.0, 3.0]]], ValueError, r"X \(row 0\).*nested sequences of different"),
         # a bare pandas Series is one series, refused like a bare 1-D array
         (pd.Series(SEASONAL), ValueError, r"1-D array.*Reshape your data.*\[series\]"),
+        # one series in a column is one-step series, one per row: nothing moves
+        (pd.DataFrame({"y": SEASONAL}), ValueError,
+         r"96 series of a single time step each.*\[df\[\['y'\]\]\]"),
+        (np.ones((3, 1, 2)), ValueError, r"3 series of a single time step each \(2 feature"),
         # dates are not values: NumPy would silently cast them to nanoseconds
         ([pd.date_range("2000-01", periods=5, freq="MS").to_series()], ValueError,
          "numeric values in X.*dates or times"),
