@@ -113,14 +113,22 @@ def _row_to_array(row, *, caller, index):
     """One row of a list: ``(kind, array, ndim)``, kind "numeric" or "tokens"."""
     if isinstance(row, str):
         return "tokens", _text_symbols(row), 1
-    if isinstance(row, (bytes, dict, set)) or np.ndim(row) == 0:
+    try:
+        ndim = np.ndim(row)
+        # a list is read element by element: NumPy would silently turn the
+        # numbers of a list that also holds strings into strings
+        array = np.asarray(row, dtype=object if isinstance(row, (list, tuple)) else None)
+    except ValueError:  # NumPy: "inhomogeneous shape", e.g. [1.0, [2.0]]
+        raise ValueError(
+            f"{caller} expects every row of X to be a sequence of shape (n_steps,) or "
+            f"(n_steps, n_features); row {index} holds nested sequences of different "
+            "lengths."
+        ) from None
+    if isinstance(row, (bytes, dict, set)) or ndim == 0:
         raise TypeError(
             f"{caller} expects every row of X to be a sequence (a str, or a 1-D or "
             f"2-D array-like); row {index} is a {type(row).__name__}."
         )
-    # a list is read element by element: NumPy would silently turn the
-    # numbers of a list that also holds strings into strings
-    array = np.asarray(row, dtype=object if isinstance(row, (list, tuple)) else None)
     if array.dtype.kind == "O":
         kind = _object_kind(
             array, caller=caller, where=lambda i: f"X[{index}][{', '.join(map(str, i))}]"

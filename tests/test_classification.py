@@ -546,6 +546,7 @@ BAD_FITS = {
     "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "inf token id": ([[0.0, 1.0], [np.inf, 2.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
+    "nested ragged row": ([[1.0, [2.0]], [3.0]], [0, 1], ValueError, r"row 0 holds nested sequences of different lengths"),
     "mixed features": ([np.ones((3, 2)), np.ones((2, 3))], [0, 1], ValueError, r"rows have \[2, 3\] features"),
     "mixed kinds": ([[1.0, 2.0], "ab"], [0, 1], TypeError, r"row 0 is numeric and row 1 is tokens"),
     "mixed in a row": ([["a", 1, "b"], ["c", 2.5, "d"]], [0, 1], TypeError, r"X\[0\]\[1\] \(1, a int\)"),
