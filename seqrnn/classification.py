@@ -1067,10 +1067,33 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
 
     def _check_targets(self, y, n_rows, *, warm):
         name = type(self).__name__
-        y = np.asarray(y)
+        try:
+            y = np.asarray(y)
+        except ValueError:  # NumPy: "inhomogeneous shape"
+            raise ValueError(
+                f"{name} expects y of shape ({n_rows},) or ({n_rows}, n_outputs), one "
+                "target (or row of targets) per sequence of X; got nested sequences of "
+                "different lengths."
+            ) from None
         if y.dtype.kind == "c":
             raise ValueError(
                 f"Complex data not supported: {name} expects real numeric targets in y."
+            )
+        if y.dtype.kind in "mM":  # NumPy would cast them to (micro/nano)seconds or days
+            raise ValueError(
+                f"{name} expects numeric targets in y; got dates or times ({y.dtype}). "
+                "Convert them to numbers in the unit you mean first."
+            )
+        text = None
+        if y.dtype.kind in "US" and y.size:
+            text = y.ravel()[0]
+        elif y.dtype.kind == "O":
+            text = next((v for v in y.ravel() if isinstance(v, (str, bytes))), None)
+        if text is not None:  # NumPy would silently read "1.5" as a number
+            raise ValueError(
+                f"{name} expects numeric targets in y; got {y.dtype} values such as "
+                f"{_describe(text)}. Encode them as numbers, or use "
+                "RNNSequenceClassifier for labels."
             )
         if y.dtype.kind not in "biuf":
             try:

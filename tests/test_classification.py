@@ -596,6 +596,24 @@ def test_regressor_refuses_labels_and_nan_targets(reg):
         clone(model).fit(X, np.zeros((40, 0)))
 
 
+@pytest.mark.parametrize("y, match", [
+    (np.arange(40).astype("datetime64[D]"), r"got dates or times \(datetime64\[D\]\)"),
+    (np.arange(40).astype("timedelta64[s]"), r"got dates or times \(timedelta64\[s\]\)"),
+    (np.arange(40.0).astype(str), r"got <U32 values such as '0\.0'"),
+    (np.array([1.5, "2.5"] * 20, dtype=object), r"got object values such as '2\.5'"),
+    ([[1.0], [2.0, 3.0]] * 20, r"one target \(or row of targets\) per sequence of X; got nested"),
+], ids=["dates", "timedeltas", "numeric strings", "object strings", "ragged"])
+def test_regressor_refuses_targets_numpy_would_cast(reg, y, match):
+    """Dates, times and numeric strings are not silently read as numbers."""
+    model, X, _ = reg
+    model = pickle.loads(pickle.dumps(model))
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=match) as excinfo:
+        model.fit(X, y)
+    assert excinfo.value.args[0].count("\n") == 0
+    assert_same_state(before, snapshot(model))
+
+
 def test_predict_checks(clf, text_clf):
     with pytest.raises(NotFittedError):
         RNNSequenceClassifier().predict(X_TRENDS)
