@@ -897,7 +897,29 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
                     f"{_describe(y[0])} and y[{i}] is {_describe(label)}."
                 )
 
+    def _check_class_weight(self):
+        """Refuse class weights that are not finite numbers >= 0.
+
+        scikit-learn does not check them: a NaN or negative weight would
+        silently leave its class out of training, an infinite one would make
+        the loss NaN, and a str would fail inside NumPy.
+        """
+        if not isinstance(self.class_weight, dict):
+            return
+        for label, weight in self.class_weight.items():
+            if (
+                isinstance(weight, (bool, np.bool_))
+                or not isinstance(weight, Real)
+                or not (np.isfinite(weight) and weight >= 0)
+            ):
+                raise ValueError(
+                    f"The 'class_weight' parameter of {type(self).__name__} must map "
+                    f"each class to a finite number >= 0. Got {_describe(weight)} for "
+                    f"class {_describe(label)} instead."
+                )
+
     def _weights(self, sample_weight, targets, target_attrs, *, warm):
+        self._check_class_weight()
         weights = self._check_sample_weight(sample_weight, len(targets))
         classes = target_attrs["classes_"]
         if self.class_weight is not None:

@@ -584,6 +584,28 @@ def test_bad_input_refused_before_any_change(clf, case):
     assert_same_state(before, snapshot(model))
 
 
+@pytest.mark.parametrize("weight, match", [
+    (np.nan, r"Got nan for class 'up'"),
+    (-1.0, r"Got -1\.0 for class 'up'"),
+    (np.inf, r"Got inf for class 'up'"),
+    (None, r"Got None for class 'up'"),
+    ("2", r"Got '2' for class 'up'"),
+    (True, r"Got True for class 'up'"),
+], ids=["nan", "negative", "inf", "None", "str", "bool"])
+def test_bad_class_weight_refused_before_any_change(clf, weight, match):
+    """Before, NaN and negative weights silently left a class out of training,
+    inf made the loss NaN and a str failed inside NumPy."""
+    model = pickle.loads(pickle.dumps(clf))
+    model.set_params(class_weight={"up": weight, "down": 1.0})
+    before = snapshot(model)
+    with pytest.raises(ValueError, match=r"The 'class_weight' parameter of "
+                       r"RNNSequenceClassifier must map each class to a finite number >= 0\. "
+                       + match) as excinfo:
+        model.fit(X_TRENDS, Y_TRENDS)
+    assert excinfo.value.args[0].count("\n") == 0
+    assert_same_state(before, snapshot(model))
+
+
 def test_regressor_refuses_labels_and_nan_targets(reg):
     model, X, y = reg
     with pytest.raises(ValueError, match=r"expects numeric targets in y; got <U1 values such as 'a'"):
