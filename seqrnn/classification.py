@@ -353,6 +353,23 @@ def _as_sequences(X, *, caller, input_type):
     return seqs
 
 
+def _mean_std(values):
+    """Mean and standard deviation of ``values`` along axis 0, in float64.
+
+    Computed as usual, and again in units of the largest magnitude of each
+    column when that overflows (values near the float64 limit, 1.8e308,
+    whose sum or squares are infinite), so that both stay finite.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = values.mean(axis=0), values.std(axis=0)
+    if np.isfinite(mean).all() and np.isfinite(std).all():
+        return mean, std
+    peak = np.abs(values).max(axis=0)
+    peak = np.where(peak > 0, peak, 1.0)
+    unit = values / peak
+    return peak * unit.mean(axis=0), peak * unit.std(axis=0)
+
+
 def _step_mask(lengths, n_steps):
     return np.arange(n_steps) < lengths[:, None]
 
@@ -459,12 +476,12 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             return {"input_type_": "tokens", "n_features_in_": 1, "vocabulary_": vocabulary}
         # Standardise each feature over every real time step: recurrent
         # layers learn poorly from inputs far from unit scale.
-        scale = real.std(axis=0)
+        mean, scale = _mean_std(real)
         scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         return {
             "input_type_": "numeric",
             "n_features_in_": real.shape[1],
-            "input_mean_": real.mean(axis=0),
+            "input_mean_": mean,
             "input_scale_": scale,
         }
 
@@ -478,10 +495,18 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         padded = ~_step_mask(seqs.lengths, values.shape[1])
         out = np.empty(values.shape, np.float32 if encoding["input_type_"] == "numeric" else np.int32)
         step = max(1, _ENCODE_BLOCK // max(1, math.prod(values.shape[1:])))
-        for start in range(0, len(values), step):
-            block = slice(start, start + step)
-            out[block] = self._encode_block(values[block], encoding)
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below
+            for start in range(0, len(values), step):
+                block = slice(start, start + step)
+                out[block] = self._encode_block(values[block], encoding)
         out[padded] = 0.0 if encoding["input_type_"] == "numeric" else PAD
+        if encoding["input_type_"] == "numeric" and not np.isfinite(out).all():
+            row = int(np.flatnonzero(~np.isfinite(out).all(axis=(1, 2)))[0])
+            raise ValueError(
+                f"{type(self).__name__} cannot read X: row {row} holds values too large "
+                "for the network once standardised with the mean and scale learned in "
+                "fit (beyond float32's range, about 3.4e38); rescale X."
+            )
         return out
 
     @staticmethod
@@ -1150,10 +1175,18 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         if warm:
             mean, scale = self.target_mean_, self.target_scale_
         else:
-            mean, scale = targets.mean(axis=0), targets.std(axis=0)
+            mean, scale = _mean_std(targets)
             scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         attrs = {**target_attrs, "target_mean_": mean, "target_scale_": scale}
-        return ((targets - mean) / scale).astype(np.float32), attrs
+        with np.errstate(over="ignore", invalid="ignore"):
+            encoded = ((targets - mean) / scale).astype(np.float32)
+        if not np.isfinite(encoded).all():
+            raise ValueError(
+                f"{type(self).__name__} cannot learn y: some targets are too far from "
+                "the mean and scale it was first fitted with to be represented once "
+                "standardised (beyond float32's range, about 3.4e38); rescale y."
+            )
+        return encoded, attrs
 
     def _weights(self, sample_weight, targets, target_attrs, *, warm):
         return self._check_sample_weight(sample_weight, len(targets))

@@ -606,6 +606,35 @@ def test_bad_class_weight_refused_before_any_change(clf, weight, match):
     assert_same_state(before, snapshot(model))
 
 
+def test_values_near_the_float64_limit_are_standardised_or_refused(clf):
+    """Before, the mean of values near 1.8e308 overflowed (NaN loss after the
+    network was built), and values beyond float32 once standardised reached
+    the network as inf (silent, meaningless predictions)."""
+    rng = np.random.default_rng(0)
+    huge = np.r_[np.full(6, 1e308), np.full(6, -1e308)] * rng.uniform(0.5, 1.0, 12)
+    small = dict(units=2, epochs=1, random_state=0)
+    model = tiny_classifier(**small).fit(huge[:, None] * np.ones((12, 4)), ["a", "b"] * 6)
+    assert np.isfinite(model.input_mean_).all() and np.isfinite(model.input_scale_).all()
+    assert np.isfinite(model.predict_proba(huge[:3, None] * np.ones((3, 4)))).all()
+    model = tiny_regressor(**small).fit(rng.normal(size=(12, 4)), huge)
+    assert np.isfinite(model.target_mean_).all() and np.isfinite(model.target_scale_).all()
+    assert np.isfinite(model.predict(rng.normal(size=(3, 4)))).all()
+
+    model = pickle.loads(pickle.dumps(clf))
+    before = snapshot(model)
+    for X in (np.full((2, 3), 1e39), [[0.0, 1.0], [0.0, 1e308, 2.0]]):
+        with pytest.raises(ValueError, match=r"row \d holds values too large for the network "
+                           r"once standardised") as excinfo, warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            model.predict(X)
+        assert excinfo.value.args[0].count("\n") == 0
+    with pytest.raises(ValueError, match=r"row 1 holds values too large"):
+        model.set_params(warm_start=True).fit(np.r_[X_TRENDS[:1], np.full((1, 12), 1e39)],
+                                              ["up", "down"])
+    model.set_params(warm_start=False)
+    assert_same_state(before, snapshot(model))
+
+
 def test_regressor_refuses_labels_and_nan_targets(reg):
     model, X, y = reg
     with pytest.raises(ValueError, match=r"expects numeric targets in y; got <U1 values such as 'a'"):
