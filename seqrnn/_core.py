@@ -69,6 +69,23 @@ def resolve_rng(random_state):
     )
 
 
+def mean_std(values):
+    """Mean and standard deviation of ``values`` along axis 0, in float64.
+
+    Computed as usual, and again in units of the largest magnitude of each
+    column when that overflows (values near the float64 limit, 1.8e308,
+    whose sum or squares are infinite), so that both stay finite.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = values.mean(axis=0), values.std(axis=0)
+    if np.isfinite(mean).all() and np.isfinite(std).all():
+        return mean, std
+    peak = np.abs(values).max(axis=0)
+    peak = np.where(peak > 0, peak, 1.0)
+    unit = values / peak
+    return peak * unit.mean(axis=0), peak * unit.std(axis=0)
+
+
 def draw_seed(rng):
     """Draw one int seed (for Keras initializers and dropout) from ``rng``."""
     return int(rng.integers(0, 2**31 - 1))

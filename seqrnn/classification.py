@@ -353,23 +353,6 @@ def _as_sequences(X, *, caller, input_type):
     return seqs
 
 
-def _mean_std(values):
-    """Mean and standard deviation of ``values`` along axis 0, in float64.
-
-    Computed as usual, and again in units of the largest magnitude of each
-    column when that overflows (values near the float64 limit, 1.8e308,
-    whose sum or squares are infinite), so that both stay finite.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = values.mean(axis=0), values.std(axis=0)
-    if np.isfinite(mean).all() and np.isfinite(std).all():
-        return mean, std
-    peak = np.abs(values).max(axis=0)
-    peak = np.where(peak > 0, peak, 1.0)
-    unit = values / peak
-    return peak * unit.mean(axis=0), peak * unit.std(axis=0)
-
-
 def _step_mask(lengths, n_steps):
     return np.arange(n_steps) < lengths[:, None]
 
@@ -476,7 +459,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
             return {"input_type_": "tokens", "n_features_in_": 1, "vocabulary_": vocabulary}
         # Standardise each feature over every real time step: recurrent
         # layers learn poorly from inputs far from unit scale.
-        mean, scale = _mean_std(real)
+        mean, scale = _core.mean_std(real)
         scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         return {
             "input_type_": "numeric",
@@ -1175,7 +1158,7 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         if warm:
             mean, scale = self.target_mean_, self.target_scale_
         else:
-            mean, scale = _mean_std(targets)
+            mean, scale = _core.mean_std(targets)
             scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         attrs = {**target_attrs, "target_mean_": mean, "target_scale_": scale}
         with np.errstate(over="ignore", invalid="ignore"):

@@ -490,23 +490,34 @@ class RNNForecaster(AutoregressiveEstimator):
         """The series the network models, differences of ``g`` at the lag, and
         which of its values rest on observed levels only."""
         d = self._lag
-        return (g[d:] - g[:-d], observed[d:] & observed[:-d]) if d else (g, observed)
+        if not d:
+            return g, observed
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused later
+            return g[d:] - g[:-d], observed[d:] & observed[:-d]
 
-    def _network_inputs(self, z, covariates, fitted=None):
+    def _network_inputs(self, z, covariates, fitted=None, *, where="X"):
         """Input rows ``(len(z) + 1, n_inputs)``: start, then each past step.
 
         Standardised with the fitted attributes, or with those in ``fitted``
-        (``fit`` passes them before it assigns them).
+        (``fit`` passes them before it assigns them). Values beyond float32
+        once standardised are refused; ``where`` names the row in the error.
         """
         fitted = vars(self) if not fitted else fitted
         d = self._lag
-        u = (z - fitted["target_mean_"]) / fitted["target_scale_"]
-        v = (covariates[d:] - fitted["covariate_mean_"]) / fitted["covariate_scale_"]
-        n, n_cov = len(u), v.shape[1]
-        inputs = np.zeros((n + 1, n_cov + 2), np.float32)
-        inputs[0, -1] = 1.0  # the start indicator
-        inputs[1:, 0] = u
-        inputs[1:, 1:1 + n_cov] = v
+        with np.errstate(over="ignore", invalid="ignore"):  # refused below
+            u = (z - fitted["target_mean_"]) / fitted["target_scale_"]
+            v = (covariates[d:] - fitted["covariate_mean_"]) / fitted["covariate_scale_"]
+            n, n_cov = len(u), v.shape[1]
+            inputs = np.zeros((n + 1, n_cov + 2), np.float32)
+            inputs[0, -1] = 1.0  # the start indicator
+            inputs[1:, 0] = u
+            inputs[1:, 1:1 + n_cov] = v
+        if not np.isfinite(inputs).all():
+            raise ValueError(
+                f"{type(self).__name__} cannot read {where}: it holds values too large "
+                "for the network once standardised with the statistics learned in fit "
+                "(beyond float32's range, about 3.4e38); rescale the series."
+            )
         return inputs, u
 
     # ------------------------------------------------------------------ fit
@@ -554,6 +565,12 @@ class RNNForecaster(AutoregressiveEstimator):
         # targets, nor part of the standardisation
         modelled = [self._modelled(g, o) for g, o in zip(levels, observed)]
         z_all = np.concatenate([z[seen] for z, seen in modelled])
+        if not np.isfinite(z_all).all():  # differences of values near 1.8e308
+            raise ValueError(
+                f"{name} cannot model X with differencing={self.differencing}: the "
+                "differences of its values overflow float64 (values near 1.8e308); "
+                "rescale the series."
+            )
         if len(z_all) < 2:
             after = f" after differencing at lag {self._lag}" if self._lag else ""
             raise ValueError(
@@ -567,7 +584,8 @@ class RNNForecaster(AutoregressiveEstimator):
             fitted = self._standardisation(levels, covariates, observed, z_all, transforms)
         del z_all
         streams = [
-            self._network_inputs(z, c, fitted) for (z, _), c in zip(modelled, covariates)
+            self._network_inputs(z, c, fitted, where=f"row {i} of X")
+            for i, ((z, _), c) in enumerate(zip(modelled, covariates))
         ]
         seen = [s for _, s in modelled]
         del levels, covariates, observed, modelled  # not held while the network trains
@@ -624,14 +642,15 @@ class RNNForecaster(AutoregressiveEstimator):
         cov_all = np.concatenate(covariates)
         g_all = np.concatenate([g[o] for g, o in zip(levels, observed)])
         # a constant covariate carries no information; scale 1 avoids 0 / 0
-        cov_scale = cov_all.std(axis=0)
+        cov_mean, cov_scale = _core.mean_std(cov_all)
+        level_mean, level_scale = _core.mean_std(g_all) if self._lag else (None, None)
         return dict(
             target_mean_=mean,
             target_scale_=scale,
-            covariate_mean_=cov_all.mean(axis=0),
+            covariate_mean_=cov_mean,
             covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
-            level_mean_=float(g_all.mean()) if self._lag else None,
-            level_scale_=float(g_all.std()) if self._lag else None,
+            level_mean_=None if level_mean is None else float(level_mean),
+            level_scale_=None if level_scale is None else float(level_scale),
             n_features_in_=covariates[0].shape[1] + 1,
             _transforms=transforms,
         )
@@ -689,7 +708,10 @@ class RNNForecaster(AutoregressiveEstimator):
         )
         d = self._lag
         modelled = [self._modelled(g, o) for g, o in zip(levels, observed)]
-        streams = [self._network_inputs(z, c) for (z, _), c in zip(modelled, covariates)]
+        streams = [
+            self._network_inputs(z, c, where=f"row {i} of {argument}")
+            for i, ((z, _), c) in enumerate(zip(modelled, covariates))
+        ]
         outputs, _ = self._outputs([x for x, _ in streams])
         n = len(levels)
         loglik, counts, forecast = np.zeros(n), np.zeros(n, np.int64), np.zeros(n)
@@ -859,7 +881,9 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"the value {d} steps earlier). Got {len(g)}."
             )
         next_inputs = self._future_inputs(future_covariates, n_steps, n_paths, caller)
-        inputs, _ = self._network_inputs(self._modelled(g, observed)[0], covariates)
+        inputs, _ = self._network_inputs(
+            self._modelled(g, observed)[0], covariates, where="context"
+        )
         if len(inputs) > 1:
             _, states = self._outputs([inputs[:-1]])
             states = [[np.repeat(s, n_paths, axis=0) for s in layer] for layer in states]

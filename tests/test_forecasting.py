@@ -579,3 +579,42 @@ def test_context_given_as_list_of_one_series_says_so(fc, method):
     assert "(1, 40)" in str(info.value)
     # a 2-D context of one feature is still one series
     assert fc.sample(3, SEASONAL[:40, None], random_state=0).shape == (3,)
+
+
+def test_values_near_the_float64_limit_are_standardised_or_refused(fc):
+    """Before, a huge covariate made the loss NaN after the network was built,
+    differences that overflow were called 'a constant series', and values
+    beyond float32 once standardised reached the network as inf (a silent,
+    meaningless forecast)."""
+    import warnings
+
+    t = np.arange(40.0)
+    alt = np.where(np.arange(40) % 2, 1.5e308, -1.5e308) * (1 + 0.01 * np.sin(t))
+    small = dict(units=2, epochs=1)
+    model = tiny(**small).fit([np.c_[SEASONAL[:40], alt]])
+    assert np.isfinite(model.covariate_mean_).all() and np.isfinite(model.covariate_scale_).all()
+    assert np.isfinite(model.predict([np.c_[SEASONAL[:40], alt]])).all()
+    with pytest.raises(ValueError, match=r"differencing=1: the differences of its values "
+                       r"overflow float64"):
+        tiny(differencing=1, **small).fit([alt])
+
+    model = pickle.loads(pickle.dumps(fc))
+    weights = [w.copy() for w in model.model_.get_weights()]
+    before = model.predict(ROWS)
+    calls = {
+        "row 1 of X": lambda: model.predict([SEASONAL, SEASONAL * 1e38]),
+        "row 0 of X": lambda: model.score_samples([SEASONAL * 1e38]),
+        "context": lambda: model.sample(2, SEASONAL * 1e38, random_state=0),
+    }
+    for where, call in calls.items():
+        with pytest.raises(ValueError, match=rf"cannot read {where}: it holds values too "
+                           r"large for the network once standardised") as excinfo, \
+                warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            call()
+        assert excinfo.value.args[0].count("\n") == 0
+    with pytest.raises(ValueError, match=r"cannot read row 0 of X"):
+        model.set_params(warm_start=True).fit([SEASONAL * 1e38])
+    for a, b in zip(weights, model.model_.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(model.predict(ROWS), before)
