@@ -307,10 +307,14 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"Complex data not supported: {name} expects real numbers in "
                 f"{argument}; got complex values."
             )
-        if values.dtype.kind in "US":
+        text = None
+        if values.dtype.kind == "O":  # NumPy would read "1.5" as 1.5, silently
+            text = next((v for v in values.flat if isinstance(v, (str, bytes))), None)
+        if values.dtype.kind in "US" or text is not None:
+            such_as = "" if text is None else f" such as {_describe(text)}"
             raise ValueError(
                 f"{name} expects numeric values in {argument}; got strings "
-                f"({values.dtype})."
+                f"({values.dtype}{such_as})."
             )
         if values.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
             raise ValueError(

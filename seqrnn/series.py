@@ -16,7 +16,7 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._validation import Interval, validate_params
+from ._validation import Interval, _describe, validate_params
 from .persistence import SafeSaveMixin
 
 __all__ = ["SeriesWindower"]
@@ -106,9 +106,14 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
                 f"Complex data not supported: {name} expects real numbers in "
                 f"{argument}; got complex values."
             )
-        if X.dtype.kind in "US":
+        text = None
+        if X.dtype.kind == "O":  # NumPy would read "1.5" as 1.5, silently
+            text = next((v for v in X.flat if isinstance(v, (str, bytes))), None)
+        if X.dtype.kind in "US" or text is not None:
+            such_as = "" if text is None else f" such as {_describe(text)}"
             raise ValueError(
-                f"{name} expects numeric values in {argument}; got strings ({X.dtype})."
+                f"{name} expects numeric values in {argument}; got strings "
+                f"({X.dtype}{such_as})."
             )
         if X.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
             raise ValueError(

@@ -354,6 +354,12 @@ def test_filled_values_are_context_only(differencing):
         ([["a", "b", "c"]], ValueError, "numeric values"),
         (np.array([["1.5", "x"]]), ValueError, "numeric values"),
         ([[1.0, {"a": 1}]], TypeError, "numeric values"),
+        # numbers as text in an object column (a CSV read by pandas): NumPy
+        # would read them as numbers, silently
+        ([pd.Series(["1.5", "2.5", "3.0"])], ValueError,
+         r"numeric values in X \(row 0\); got strings \(object such as '1\.5'\)"),
+        (np.array([[1.5, "2.5", 3.0]], dtype=object), ValueError,
+         r"numeric values in X; got strings \(object such as '2\.5'\)"),
         ([[1.0, np.inf, 2.0]], ValueError, "infinity"),
         (np.ones((2, 3)) + 1j, ValueError, "Complex"),
         ("1 2 3", TypeError, "list of numeric series"),

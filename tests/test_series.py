@@ -113,6 +113,9 @@ def test_nan_passes_through():
     [
         ("123", TypeError, "numeric series"),
         (np.array(["a", "b"]), ValueError, "numeric values"),
+        # numbers as text in an object column: NumPy would read them, silently
+        (np.array([1.5, "2.5"], dtype=object), ValueError, r"got strings \(object such as '2\.5'\)"),
+        (pd.Series(["1", "2"]).astype("category"), ValueError, r"got strings \(object such as '1'\)"),
         ([1.0, {"a": 1}], TypeError, "numeric values"),
         (np.zeros((3, 2, 2)), ValueError, "3-D"),
         (np.array([1.0, np.inf]), ValueError, "infinity"),
