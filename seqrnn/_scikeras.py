@@ -172,6 +172,20 @@ class KerasSequenceWrapper(BaseEstimator):
             self.get_params(deep=False), destination=destination, pass_filter=set(), strict=True
         )
 
+    def _predict_batch_size(self, default):
+        """``predict__batch_size`` if it is set (checked: it may be set after
+        ``fit``, which checks the other parameters), else ``default``."""
+        batch_size = self._routed("predict").get("batch_size")
+        if batch_size is None and "predict__batch_size" not in vars(self):
+            return default
+        constraints = self._parameter_constraints.get("batch_size")
+        if constraints is not None:
+            validate_parameter_constraints(
+                {"predict__batch_size": constraints}, {"predict__batch_size": batch_size},
+                caller_name=type(self).__name__,
+            )
+        return batch_size
+
     def _setting(self, name, destination):
         """``destination__name`` if it is set, else the parameter ``name``."""
         return self._routed(destination).get(name, getattr(self, name))

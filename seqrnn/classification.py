@@ -642,7 +642,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         seqs = self._check_X(X, reset=False)
         inputs = self._encode_inputs(seqs, self._fitted_encoding())
         lengths = seqs.lengths
-        batch = self._routed("predict").get("batch_size", PREDICT_BATCH)
+        batch = self._predict_batch_size(PREDICT_BATCH)
         outputs = np.empty((len(lengths), self.model_.output_shape[-1]), np.float32)
         # Rows of similar length share a batch, so that little is padding.
         order = np.argsort(-lengths, kind="stable")

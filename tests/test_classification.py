@@ -635,6 +635,20 @@ def test_values_near_the_float64_limit_are_standardised_or_refused(clf):
     assert_same_state(before, snapshot(model))
 
 
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, None])
+def test_predict_batch_size_set_after_fit_is_checked(clf, batch_size):
+    """Before, predict__batch_size=-1 set after fit returned uninitialised
+    memory as probabilities (no batch ran), and 0 failed inside range()."""
+    model = pickle.loads(pickle.dumps(clf)).set_params(predict__batch_size=batch_size)
+    with pytest.raises(ValueError, match=r"The 'predict__batch_size' parameter of "
+                       r"RNNSequenceClassifier must be an int in the range \[1, inf\)\. "
+                       rf"Got {batch_size!r} instead\."):
+        model.predict_proba(X_TRENDS)
+    model.set_params(predict__batch_size=5)
+    np.testing.assert_allclose(model.predict_proba(X_TRENDS), clf.predict_proba(X_TRENDS),
+                               atol=1e-6)
+
+
 def test_regressor_refuses_labels_and_nan_targets(reg):
     model, X, y = reg
     with pytest.raises(ValueError, match=r"expects numeric targets in y; got <U1 values such as 'a'"):
