@@ -486,6 +486,23 @@ class RNNForecaster(AutoregressiveEstimator):
             covariates.append(row[:, cov_columns])
         return levels, covariates, observed
 
+    def _check_fitted(self):
+        """Fitted, and with the transforms the network was fitted with.
+
+        ``target_index``, ``log_transform`` and ``differencing`` define the
+        series the fitted network models: changed after ``fit`` (without
+        refitting), they would silently give forecasts on another scale.
+        """
+        super()._check_fitted()
+        for key, fitted in getattr(self, "_transforms", {}).items():
+            if getattr(self, key) != fitted:
+                raise ValueError(
+                    f"The '{key}' parameter of {type(self).__name__} was changed after "
+                    f"fit, to {_describe(getattr(self, key))}, but the fitted network "
+                    f"models the series with {key}={_describe(fitted)}; set it back or "
+                    "fit again."
+                )
+
     @property
     def _lag(self):
         return 0 if self.differencing is None else int(self.differencing)

@@ -624,3 +624,23 @@ def test_values_near_the_float64_limit_are_standardised_or_refused(fc):
     for a, b in zip(weights, model.model_.get_weights()):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(model.predict(ROWS), before)
+
+
+@pytest.mark.parametrize("params", [
+    {"log_transform": True}, {"differencing": 2}, {"target_index": 1},
+], ids=["log_transform", "differencing", "target_index"])
+def test_transforms_changed_after_fit_are_refused(fc, params):
+    """Before, log_transform=True set after fit gave exp of the forecast (2e4
+    for a series near 20) and differencing=2 failed inside NumPy on None."""
+    model = pickle.loads(pickle.dumps(fc)).set_params(**params)
+    (key, value), = params.items()
+    calls = [lambda: model.predict(ROWS), lambda: model.score_samples(ROWS),
+             lambda: model.sample(2, SEASONAL, random_state=0),
+             lambda: model.predict_interval(2, SEASONAL, n_samples=4, random_state=0)]
+    for call in calls:
+        with pytest.raises(ValueError, match=rf"The '{key}' parameter of RNNForecaster was "
+                           rf"changed after fit, to {value!r}, but the fitted network models "
+                           rf"the series with {key}="):
+            call()
+    model.set_params(**fc.get_params())
+    np.testing.assert_array_equal(model.predict(ROWS), fc.predict(ROWS))
