@@ -86,6 +86,17 @@ def mean_std(values):
     return peak * unit.mean(axis=0), peak * unit.std(axis=0)
 
 
+def constant_to_unit(mean, scale):
+    """``scale`` with 1 where a column is constant (``scale`` is round-off of
+    ``mean``, or 0), so that dividing by it is safe.
+
+    The bound is relative to the mean: values of any magnitude, 1e-16 as
+    well as 1e16, that vary are standardised by their own spread.
+    """
+    constant = scale <= 10 * np.finfo(np.float64).eps * np.abs(mean)
+    return np.where(constant, 1.0, scale)
+
+
 def draw_seed(rng):
     """Draw one int seed (for Keras initializers and dropout) from ``rng``."""
     return int(rng.integers(0, 2**31 - 1))

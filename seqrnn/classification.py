@@ -460,7 +460,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         # Standardise each feature over every real time step: recurrent
         # layers learn poorly from inputs far from unit scale.
         mean, scale = _core.mean_std(real)
-        scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+        scale = _core.constant_to_unit(mean, scale)
         return {
             "input_type_": "numeric",
             "n_features_in_": real.shape[1],
@@ -1159,7 +1159,7 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
             mean, scale = self.target_mean_, self.target_scale_
         else:
             mean, scale = _core.mean_std(targets)
-            scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+            scale = _core.constant_to_unit(mean, scale)
         attrs = {**target_attrs, "target_mean_": mean, "target_scale_": scale}
         with np.errstate(over="ignore", invalid="ignore"):
             encoded = ((targets - mean) / scale).astype(np.float32)

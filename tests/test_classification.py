@@ -649,6 +649,29 @@ def test_predict_batch_size_set_after_fit_is_checked(clf, batch_size):
                                atol=1e-6)
 
 
+def test_small_values_are_standardised_by_their_own_spread():
+    """Scaling X or y by 1e-16 changes nothing but the units of the result.
+
+    Before, a spread under 2.2e-15 counted as constant (scale 1): such X
+    reached the network as zeros, and such y gave an R^2 of -4e25.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 5))
+    y, labels = X.sum(axis=1), (X[:, -1] > 0).astype(int)
+    small = dict(units=2, epochs=2, random_state=0)
+    unit = tiny_regressor(**small).fit(X, y)
+    tiny_y = tiny_regressor(**small).fit(X, 1e-16 * y)
+    np.testing.assert_allclose(tiny_y.target_scale_, 1e-16 * unit.target_scale_)
+    np.testing.assert_allclose(tiny_y.predict(X), 1e-16 * unit.predict(X), rtol=1e-4)
+    unit = tiny_classifier(**small).fit(X, labels)
+    tiny_X = tiny_classifier(**small).fit(1e-16 * X, labels)
+    np.testing.assert_allclose(tiny_X.input_scale_, 1e-16 * unit.input_scale_)
+    np.testing.assert_allclose(tiny_X.predict_proba(1e-16 * X), unit.predict_proba(X), atol=1e-5)
+    # a constant feature still gets scale 1, at any magnitude
+    constant = tiny_classifier(**small).fit(np.full((16, 5, 2), 1e6) + [0.0, 1.0] * X[..., None], labels)
+    assert constant.input_scale_[0] == 1.0 and constant.input_scale_[1] > 0.5
+
+
 def test_regressor_refuses_labels_and_nan_targets(reg):
     model, X, y = reg
     with pytest.raises(ValueError, match=r"expects numeric targets in y; got <U1 values such as 'a'"):
