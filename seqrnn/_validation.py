@@ -28,6 +28,7 @@ __all__ = [
     "Units",
     "check_documents",
     "check_n_steps",
+    "check_not_masked",
     "check_sampling_params",
     "check_warm_start_network",
     "document_column",
@@ -131,6 +132,22 @@ def _describe(value):
         value = value.item()
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_not_masked(X, *, caller, argument="X"):
+    """Refuse a NumPy masked array with masked entries.
+
+    NumPy's ``asarray`` drops the mask, so the hidden values underneath would
+    silently be read as data; the caller says what missing values mean by
+    filling them (with NaN, or a value).
+    """
+    if np.ma.isMaskedArray(X) and np.ma.getmaskarray(X).any():
+        n = int(np.ma.getmaskarray(X).sum())
+        raise ValueError(
+            f"{caller} does not read the mask of a masked array, so it cannot use "
+            f"{argument} with {n} masked value(s); fill them first, e.g. with "
+            ".filled(np.nan) to mark them missing."
+        )
 
 
 def document_column(X, *, caller, argument="X"):

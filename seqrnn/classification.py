@@ -36,6 +36,7 @@ from ._validation import (
     Interval,
     StrOptions,
     _describe,
+    check_not_masked,
     check_warm_start_network,
     text_column,
     validation_size,
@@ -113,6 +114,7 @@ def _row_to_array(row, *, caller, index):
     """One row of a list: ``(kind, array, ndim)``, kind "numeric" or "tokens"."""
     if isinstance(row, str):
         return "tokens", _text_symbols(row), 1
+    check_not_masked(row, caller=caller, argument=f"row {index} of X")
     try:
         ndim = np.ndim(row)
         # a list is read element by element: NumPy would silently turn the
@@ -278,6 +280,7 @@ def _as_sequences(X, *, caller, input_type):
             f"{caller} does not accept sparse input X: each row is a sequence. Pass "
             "a dense array (X.toarray()) or a list of sequences."
         )
+    check_not_masked(X, caller=caller)
     if isinstance(X, (str, bytes)):
         raise TypeError(
             f"{caller} expects X to hold one sequence per row; got a single "
@@ -299,6 +302,8 @@ def _as_sequences(X, *, caller, input_type):
             ) from None
         if not rows:
             raise ValueError(f"{caller} expects at least one sequence in X; got none.")
+        for i, row in enumerate(rows):  # before np.asarray(rows) drops their masks
+            check_not_masked(row, caller=caller, argument=f"row {i} of X")
         if all(isinstance(row, str) for row in rows):
             seqs = _ragged_sequences(rows, caller=caller)
         else:

@@ -30,6 +30,7 @@ from ._validation import (
     StrOptions,
     _describe,
     check_n_steps,
+    check_not_masked,
     check_sampling_params,
     check_warm_start_network,
 )
@@ -293,6 +294,7 @@ class RNNForecaster(AutoregressiveEstimator):
     def _as_float(self, values, argument):
         """``values`` as float64, with one clear error for non-numbers."""
         name = type(self).__name__
+        check_not_masked(values, caller=name, argument=argument)
         if not isinstance(values, np.ndarray):
             try:
                 values = np.asarray(values)

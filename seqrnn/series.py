@@ -16,7 +16,7 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._validation import Interval, _describe, validate_params
+from ._validation import Interval, _describe, check_not_masked, validate_params
 from .persistence import SafeSaveMixin
 
 __all__ = ["SeriesWindower"]
@@ -92,6 +92,7 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
                 f"{name} does not accept a sparse matrix as {argument}; pass a dense "
                 "array, a list or a pandas object."
             )
+        check_not_masked(X, caller=name, argument=argument)
         if hasattr(X, "to_numpy"):  # pandas Series / DataFrame
             X = X.to_numpy()
         try:

@@ -546,6 +546,8 @@ BAD_FITS = {
     "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "inf token id": ([[0.0, 1.0], [np.inf, 2.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
+    "masked X": (np.ma.masked_array(X_TRENDS, mask=X_TRENDS > 1), None, ValueError, r"does not read the mask of a masked array, so it cannot use X with \d+ masked value"),
+    "masked row": ([np.ma.masked_array([1.0, 2.0], mask=[0, 1]), [3.0, 4.0]], [0, 1], ValueError, r"cannot use row 0 of X with 1 masked value"),
     "nested ragged row": ([[1.0, [2.0]], [3.0]], [0, 1], ValueError, r"row 0 holds nested sequences of different lengths"),
     "mixed features": ([np.ones((3, 2)), np.ones((2, 3))], [0, 1], ValueError, r"rows have \[2, 3\] features"),
     "mixed kinds": ([[1.0, 2.0], "ab"], [0, 1], TypeError, r"row 0 is numeric and row 1 is tokens"),

@@ -360,6 +360,9 @@ def test_filled_values_are_context_only(differencing):
          r"numeric values in X \(row 0\); got strings \(object such as '1\.5'\)"),
         (np.array([[1.5, "2.5", 3.0]], dtype=object), ValueError,
          r"numeric values in X; got strings \(object such as '2\.5'\)"),
+        # NumPy drops the mask: the hidden values would be read as data
+        ([np.ma.masked_array(SEASONAL, mask=SEASONAL > 21)], ValueError,
+         r"does not read the mask of a masked array, so it cannot use X \(row 0\) with"),
         ([[1.0, np.inf, 2.0]], ValueError, "infinity"),
         (np.ones((2, 3)) + 1j, ValueError, "Complex"),
         ("1 2 3", TypeError, "list of numeric series"),

@@ -113,6 +113,8 @@ def test_nan_passes_through():
     [
         ("123", TypeError, "numeric series"),
         (np.array(["a", "b"]), ValueError, "numeric values"),
+        # NumPy drops the mask: the hidden values would be read as data
+        (np.ma.masked_array([1.0, 2.0], mask=[0, 1]), ValueError, r"cannot use X with 1 masked value"),
         # numbers as text in an object column: NumPy would read them, silently
         (np.array([1.5, "2.5"], dtype=object), ValueError, r"got strings \(object such as '2\.5'\)"),
         (pd.Series(["1", "2"]).astype("category"), ValueError, r"got strings \(object such as '1'\)"),
