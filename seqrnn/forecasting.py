@@ -455,8 +455,9 @@ class RNNForecaster(AutoregressiveEstimator):
         return row, missing
 
     def _prepare(self, X, argument="X", *, n_features=None):
-        """Levels ``g`` (log if asked), covariates, and which levels were observed
-        (not filled by ``missing="interpolate"``), of every row, checked."""
+        """Levels ``g`` (log if asked), covariates, which levels and which
+        covariate values were observed (not filled by ``missing="interpolate"``),
+        of every row, checked."""
         name = type(self).__name__
         rows = self._check_rows(X, argument)
         width = rows[0].shape[1]
@@ -471,11 +472,12 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"number of features per time step of {argument} ({width}). Got "
                 f"{self.target_index} instead."
             )
-        levels, covariates, observed = [], [], []
+        levels, covariates, observed, covariates_observed = [], [], [], []
         cov_columns = [j for j in range(width) if j != self.target_index]
         for i, row in enumerate(rows):
             row, missing = self._clean_row(row, i, argument)
             observed.append(~missing[:, self.target_index])
+            covariates_observed.append(~missing[:, cov_columns])
             y = row[:, self.target_index]
             if self.log_transform:
                 if (y <= 0).any():
@@ -486,7 +488,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 y = np.log(y)
             levels.append(y)
             covariates.append(row[:, cov_columns])
-        return levels, covariates, observed
+        return levels, covariates, observed, covariates_observed
 
     def _check_fitted(self):
         """Fitted, and with the transforms the network was fitted with.
@@ -572,7 +574,7 @@ class RNNForecaster(AutoregressiveEstimator):
             check_warm_start_network(
                 getattr(self, "_transforms", transforms), transforms, caller=name
             )
-        levels, covariates, observed = self._prepare(
+        levels, covariates, observed, covariates_observed = self._prepare(
             X, n_features=self.n_features_in_ if warm else None
         )
         if len(levels) > 1 and max(map(len, levels)) == 1:
@@ -604,14 +606,17 @@ class RNNForecaster(AutoregressiveEstimator):
         if not warm:
             # in a method, so that its temporaries (the concatenated values)
             # are not held while the network trains
-            fitted = self._standardisation(levels, covariates, observed, z_all, transforms)
+            fitted = self._standardisation(
+                levels, covariates, observed, covariates_observed, z_all, transforms
+            )
         del z_all
         streams = [
             self._network_inputs(z, c, fitted, where=f"row {i} of X")
             for i, ((z, _), c) in enumerate(zip(modelled, covariates))
         ]
         seen = [s for _, s in modelled]
-        del levels, covariates, observed, modelled  # not held while the network trains
+        # not held while the network trains
+        del levels, covariates, observed, covariates_observed, modelled
         weights = np.concatenate(seen)
         inputs = np.concatenate([x[:-1] for x, _ in streams])
         targets = np.concatenate([u for _, u in streams]).astype(np.float32)
@@ -645,8 +650,13 @@ class RNNForecaster(AutoregressiveEstimator):
         self.scale_calibration_ = self._fitted_scale_ratio(input_rows, seen)
         return self
 
-    def _standardisation(self, levels, covariates, observed, z_all, transforms):
-        """The fitted attributes that standardise the network's inputs."""
+    def _standardisation(self, levels, covariates, observed, covariates_observed, z_all,
+                         transforms):
+        """The fitted attributes that standardise the network's inputs.
+
+        Values filled by ``missing="interpolate"`` are left out of every
+        statistic, the covariates' included.
+        """
         name = type(self).__name__
         what = "log " if self.log_transform else ""
         what += f"differenced (lag {self._lag}) " if self._lag else ""
@@ -662,16 +672,19 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"values in X have a standard deviation of {scale:.3g} around "
                 f"{mean:.6g}, so there is no variation to model."
             )
-        cov_all = np.concatenate(covariates)
+        cov_all, cov_seen = np.concatenate(covariates), np.concatenate(covariates_observed)
         g_all = np.concatenate([g[o] for g, o in zip(levels, observed)])
-        # a constant covariate carries no information; scale 1 avoids 0 / 0
-        cov_mean, cov_scale = _core.mean_std(cov_all)
+        # every covariate has an observed value (a row without any is refused)
+        stats = [_core.mean_std(cov_all[cov_seen[:, j], j]) for j in range(cov_all.shape[1])]
+        cov_mean = np.array([mean for mean, _ in stats], np.float64)
+        cov_scale = np.array([scale for _, scale in stats], np.float64)
         level_mean, level_scale = _core.mean_std(g_all) if self._lag else (None, None)
         return dict(
             target_mean_=mean,
             target_scale_=scale,
             covariate_mean_=cov_mean,
-            covariate_scale_=np.where(cov_scale > 0, cov_scale, 1.0),
+            # a constant covariate carries no information; scale 1 avoids 0 / 0
+            covariate_scale_=_core.constant_to_unit(cov_mean, cov_scale),
             level_mean_=None if level_mean is None else float(level_mean),
             level_scale_=None if level_scale is None else float(level_scale),
             n_features_in_=covariates[0].shape[1] + 1,
@@ -726,7 +739,7 @@ class RNNForecaster(AutoregressiveEstimator):
     def _forward(self, X, argument="X"):
         """Per-row total log-likelihood, value count and next-value forecast."""
         self._check_fitted()
-        levels, covariates, observed = self._prepare(
+        levels, covariates, observed, _ = self._prepare(
             X, argument, n_features=self.n_features_in_
         )
         d = self._lag
@@ -894,7 +907,7 @@ class RNNForecaster(AutoregressiveEstimator):
                     f"{shape[1]} features (the model has {self.n_features_in_}). "
                     "Pass the series itself: context=series, not [series]."
                 )
-            (g,), (covariates,), (observed,) = self._prepare(
+            (g,), (covariates,), (observed,), _ = self._prepare(
                 [context], "context", n_features=self.n_features_in_
             )
         if len(g) < d:

@@ -341,6 +341,30 @@ def test_filled_values_are_context_only(differencing):
     assert model.score([gappy]) == pytest.approx(model.score_samples([gappy])[0] / seen.sum())
 
 
+def test_a_constant_covariate_has_scale_one(covariate_data):
+    # 0.1 repeated has a standard deviation of about 1e-17 (round-off of
+    # its mean), which must not become the scale of the covariate
+    X = covariate_data.copy()
+    X[:, :, 0] = 0.1
+    assert X[:, :, 0].std() > 0
+    model = tiny(target_index=1, epochs=1).fit(X)
+    assert model.covariate_scale_.tolist() == [1.0]
+    # a scenario near the training value moves the forecast a little, not wildly
+    near = X[0].copy()
+    near[-1, 0] = 0.1 + 1e-9
+    assert model.predict([near])[0] == pytest.approx(model.predict([X[0]])[0], abs=1e-6)
+
+
+def test_filled_covariates_are_left_out_of_the_standardisation():
+    row = np.stack([SEASONAL[:40], np.linspace(0.0, 1.0, 40) ** 3], axis=-1)
+    gappy = row.copy()
+    gappy[5:25, 1] = np.nan  # filled by interpolation: context only
+    model = tiny(missing="interpolate", epochs=1).fit([gappy])
+    observed = gappy[~np.isnan(gappy[:, 1]), 1]
+    assert model.covariate_mean_ == pytest.approx([observed.mean()])
+    assert model.covariate_scale_ == pytest.approx([observed.std()])
+
+
 # ------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "X, error, match",
