@@ -84,6 +84,17 @@ def robust_scale(z):
     return spread if spread > 0 else 1.0
 
 
+def _numpy_gaussian_scale(raw):
+    """:func:`seqrnn._core.gaussian_scale` of an array of raw outputs, in NumPy.
+
+    Element by element: a backend's vectorised ``softplus`` may round an
+    element differently depending on where it falls in the array, and a
+    row's scale must not depend on the rows computed with it.
+    """
+    raw = np.asarray(raw, np.float32).astype(np.float64)
+    return np.logaddexp(0.0, raw) + _core.MIN_GAUSSIAN_SCALE
+
+
 def _gaussian_logpdf(x, mean, scale):
     z = (x - mean) / scale
     return -0.5 * z * z - np.log(scale) - _HALF_LOG_2PI
@@ -726,14 +737,9 @@ class RNNForecaster(AutoregressiveEstimator):
                 stop_at = min(len(input_rows[r]), t0 + out.shape[1])
                 if stop_at > t0:
                     outputs[r][t0:stop_at] = out[k, : stop_at - t0]
-        # one backend call for all rows: the head's raw scale -> standard deviation
-        raw = np.concatenate([out[:, 1] for out in outputs]).astype(np.float32)
-        scales = np.split(ops.convert_to_numpy(_core.gaussian_scale(raw)), np.cumsum(
-            [len(out) for out in outputs[:-1]]
-        ))
         factor = self.scale_calibration_ if calibrated else 1.0
-        for out, scale in zip(outputs, scales):
-            out[:, 1] = scale * factor
+        for out in outputs:
+            out[:, 1] = _numpy_gaussian_scale(out[:, 1]) * factor
         return outputs, final_states
 
     def _forward(self, X, argument="X"):

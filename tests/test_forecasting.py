@@ -119,6 +119,15 @@ def test_a_row_predicts_the_same_alone_as_beside_others(fc):
         assert fc.predict([row])[0] == together[i]
 
 
+def test_a_row_scores_the_same_alone_as_beside_others_or_padded(fc):
+    rows = [SEASONAL[:5], SEASONAL, SEASONAL[:40], SEASONAL[:50]]
+    together = fc.score_samples(rows * 3)
+    for i, row in enumerate(rows):
+        alone = fc.score_samples([row])[0]
+        assert alone == together[i]
+        assert fc.score_samples([np.concatenate([np.full(7, np.nan), row])])[0] == alone
+
+
 def test_inference_does_not_depend_on_chunking(fc, monkeypatch):
     reference = fc.score_samples(ROWS)
     monkeypatch.setattr(_core, "INFERENCE_CHUNK", 7)
