@@ -409,6 +409,10 @@ class CharLM(AutoregressiveEstimator):
     def predict_proba(self, X):
         """Probability of each symbol of ``classes_`` coming next after each row.
 
+        The unknown symbol is never predicted, so each row sums to 1; the
+        likelihood that :meth:`score` gives a known symbol is this
+        probability times ``1 - unknown_probability_``.
+
         Parameters
         ----------
         X : iterable of str, or array-like of shape (n_rows, n_steps)
