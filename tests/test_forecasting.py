@@ -232,7 +232,7 @@ def test_sample_paths_follow_the_predictive_distribution(fc):
 
 def test_scale_calibration_scales_score_and_paths(fc):
     # the factor is the spread of the training residuals under the raw scale
-    levels, _, _ = fc._prepare(ROWS)
+    levels, *_ = fc._prepare(ROWS)
     rows = [fc._network_inputs(g, np.zeros((len(g), 0)))[0] for g in levels]
     outputs, _ = fc._outputs(rows, calibrated=False)
     z = np.concatenate([(x[1:, 0] - out[:-1, 0]) / out[:-1, 1] for x, out in zip(rows, outputs)])
