@@ -175,9 +175,10 @@ class KerasSequenceWrapper(BaseEstimator):
     def _predict_batch_size(self, default):
         """``predict__batch_size`` if it is set (checked: it may be set after
         ``fit``, which checks the other parameters), else ``default``."""
-        batch_size = self._routed("predict").get("batch_size")
-        if batch_size is None and "predict__batch_size" not in vars(self):
+        routed = self._routed("predict")
+        if "batch_size" not in routed:
             return default
+        batch_size = routed["batch_size"]
         constraints = self._parameter_constraints.get("batch_size")
         if constraints is not None:
             validate_parameter_constraints(
