@@ -41,13 +41,16 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
 
     # ------------------------------------------------------------ training
     def _fit_streams(self, inputs, targets, row_offsets, *, build_kwargs, loss,
-                     input_pad, rng, reuse_model, weights=None, fitted=None):
+                     input_pad, rng, reuse_model, weights=None, fitted=None, absent=()):
         """Build (or reuse) the network and train it on the encoded streams.
 
         Fitted attributes (the network, its history, and the subclass's own in
         ``fitted``, such as its vocabulary) are assigned together, only after
         training ends, also when it ends on a fault (the weights are then the
         last finite ones): an error before that leaves the estimator as it was.
+        The attributes named in ``absent`` (which this fit does not have, such
+        as ``feature_names_in_`` after an earlier fit on named columns) are
+        removed then.
         """
         if reuse_model:
             check_warm_start_network(self._build_kwargs, build_kwargs, caller=type(self).__name__)
@@ -90,6 +93,8 @@ class AutoregressiveEstimator(PickledByWeights, SafeSaveMixin, BaseEstimator):
             )
         except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
             fault = exc
+        for key in absent:
+            vars(self).pop(key, None)
         self.__dict__.update(fitted or {})
         self.model_ = model
         self._build_kwargs = dict(build_kwargs)

@@ -6,6 +6,7 @@ Got -3 instead." Input checks raise one sentence naming the argument, what is
 allowed and what was given.
 """
 
+import warnings
 from collections.abc import Iterable
 from numbers import Integral, Real
 
@@ -18,6 +19,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils._param_validation import Interval as _Interval
+from sklearn.utils.validation import _get_feature_names
 
 __all__ = [
     "HasMethods",
@@ -29,9 +31,11 @@ __all__ = [
     "check_documents",
     "check_n_steps",
     "check_not_masked",
+    "check_row_feature_names",
     "check_sampling_params",
     "check_warm_start_network",
     "document_column",
+    "row_feature_names",
     "text_column",
     "validate_params",
     "validation_size",
@@ -147,6 +151,72 @@ def check_not_masked(X, *, caller, argument="X"):
             f"{caller} does not read the mask of a masked array, so it cannot use "
             f"{argument} with {n} masked value(s); fill them first, e.g. with "
             ".filled(np.nan) to mark them missing."
+        )
+
+
+def _is_frame(row):
+    return hasattr(row, "columns") and hasattr(row, "to_numpy")
+
+
+def row_feature_names(rows, *, caller, argument="X"):
+    """The column names of rows given as DataFrames, or None.
+
+    When each row of ``X`` is a ``DataFrame`` (one sequence, a time step per
+    line, a feature per column), its columns name the features, as a
+    ``DataFrame``'s columns do for scikit-learn's estimators. Every row must
+    then be a ``DataFrame`` with the same names in the same order: a row
+    whose columns come in another order would otherwise be read with its
+    features swapped. Rows of arrays, or frames whose columns are not all
+    ``str``, have no names (None).
+    """
+    if not any(_is_frame(row) for row in rows):
+        return None
+    names = [_get_feature_names(row) if _is_frame(row) else None for row in rows]
+    first = names[0]
+    for i, row_names in enumerate(names):
+        if (row_names is None) != (first is None) or (
+            first is not None and not np.array_equal(row_names, first)
+        ):
+            def describe(n, k):
+                return f"columns {list(n)!r}" if n is not None else (
+                    "no str column names" if _is_frame(rows[k]) else "no column names"
+                )
+            raise ValueError(
+                f"{caller} needs every row of {argument} to name its features the same "
+                f"way, in the same order; row 0 has {describe(first, 0)} but row {i} "
+                f"has {describe(row_names, i)}."
+            )
+    return first
+
+
+def check_row_feature_names(estimator, names, *, argument="X"):
+    """Check the feature names of ``argument``'s rows against those of ``fit``.
+
+    Different names, or the same in another order, are refused: the columns
+    would be read as other features. Names on one side only warn, as
+    scikit-learn's estimators do.
+    """
+    fitted = getattr(estimator, "feature_names_in_", None)
+    caller = type(estimator).__name__
+    if fitted is None and names is None:
+        return
+    if fitted is None:
+        warnings.warn(
+            f"{argument} has feature names, but {caller} was fitted without feature names",
+            UserWarning, stacklevel=3,
+        )
+    elif names is None:
+        warnings.warn(
+            f"{argument} does not have valid feature names, but {caller} was fitted "
+            "with feature names",
+            UserWarning, stacklevel=3,
+        )
+    elif not np.array_equal(names, fitted):
+        order = " (the same names in another order)" if sorted(names) == sorted(fitted) else ""
+        raise ValueError(
+            f"The feature names of {argument}, {list(names)!r}, should match "
+            f"those seen in fit, {list(fitted)!r}{order}; pass the columns in the order "
+            "of fit."
         )
 
 

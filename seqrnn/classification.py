@@ -37,7 +37,9 @@ from ._validation import (
     StrOptions,
     _describe,
     check_not_masked,
+    check_row_feature_names,
     check_warm_start_network,
+    row_feature_names,
     text_column,
     validation_size,
 )
@@ -62,7 +64,8 @@ _DATA_BUILD_ARGS = {"n_inputs", "n_outputs", "input_kind", "seed"}
 #: Rows after validation: ``kind`` is "numeric" (``values`` of shape
 #: ``(n, T, n_features)``, float64) or "tokens" (``values`` of shape
 #: ``(n, T)``); steps at and after ``lengths[i]`` of row i are padding.
-_Sequences = namedtuple("_Sequences", ["kind", "values", "lengths"])
+#: ``names``: the features' names when the rows are DataFrames, else None
+_Sequences = namedtuple("_Sequences", ["kind", "values", "lengths", "names"], defaults=[None])
 
 
 # --------------------------------------------------------------- input rows
@@ -304,6 +307,7 @@ def _as_sequences(X, *, caller, input_type):
             raise ValueError(f"{caller} expects at least one sequence in X; got none.")
         for i, row in enumerate(rows):  # before np.asarray(rows) drops their masks
             check_not_masked(row, caller=caller, argument=f"row {i} of X")
+        names = row_feature_names(rows, caller=caller)
         if all(isinstance(row, str) for row in rows):
             seqs = _ragged_sequences(rows, caller=caller)
         else:
@@ -315,6 +319,7 @@ def _as_sequences(X, *, caller, input_type):
                 seqs = _array_sequences(array, caller=caller)
             else:
                 seqs = _ragged_sequences(rows, caller=caller)
+        seqs = seqs._replace(names=names)
     if input_type == "numeric" and seqs.kind == "tokens":
         raise TypeError(
             f"{caller} was given input_type='numeric', but X holds strings; use "
@@ -354,7 +359,7 @@ def _as_sequences(X, *, caller, input_type):
         tokens = values[:, :, 0]
         if tokens.dtype.kind != "u" or tokens.max(initial=0) < 2**63:
             tokens = tokens.astype(np.int64)
-        seqs = _Sequences("tokens", tokens, seqs.lengths)
+        seqs = seqs._replace(kind="tokens", values=tokens)
     return seqs
 
 
@@ -441,6 +446,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
                 f"X has {n_features} features per time step, but {name} is expecting "
                 f"{self.n_features_in_} features per time step as input."
             )
+        check_row_feature_names(self, seqs.names)
         return seqs
 
     @staticmethod
@@ -461,17 +467,20 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
                     f"{caller} needs tokens that can be sorted together (all str, or "
                     "all numbers); the tokens in X mix types that cannot be compared."
                 ) from None
-            return {"input_type_": "tokens", "n_features_in_": 1, "vocabulary_": vocabulary}
-        # Standardise each feature over every real time step: recurrent
-        # layers learn poorly from inputs far from unit scale.
-        mean, scale = _core.mean_std(real)
-        scale = _core.constant_to_unit(mean, scale)
-        return {
-            "input_type_": "numeric",
-            "n_features_in_": real.shape[1],
-            "input_mean_": mean,
-            "input_scale_": scale,
-        }
+            encoding = {"input_type_": "tokens", "n_features_in_": 1, "vocabulary_": vocabulary}
+        else:
+            # Standardise each feature over every real time step: recurrent
+            # layers learn poorly from inputs far from unit scale.
+            mean, scale = _core.mean_std(real)
+            encoding = {
+                "input_type_": "numeric",
+                "n_features_in_": real.shape[1],
+                "input_mean_": mean,
+                "input_scale_": _core.constant_to_unit(mean, scale),
+            }
+        if seqs.names is not None:
+            encoding["feature_names_in_"] = seqs.names
+        return encoding
 
     def _encode_inputs(self, seqs, encoding):
         """Network inputs: token ids (0 pads) or standardised floats (0 pads).
@@ -514,7 +523,8 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
                                 otypes=[np.int64])(values)
 
     def _fitted_encoding(self):
-        keys = ("input_type_", "n_features_in_", "vocabulary_", "input_mean_", "input_scale_")
+        keys = ("input_type_", "n_features_in_", "vocabulary_", "input_mean_", "input_scale_",
+                "feature_names_in_")
         return {k: getattr(self, k) for k in keys if hasattr(self, k)}
 
     # -------------------------------------------------------------- fitting
@@ -542,9 +552,9 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         rows = np.flatnonzero(weights > 0)
         lengths = seqs.lengths[rows]
         if len(rows) == len(seqs.lengths):  # every row kept: a view, not a copy
-            seqs = _Sequences(seqs.kind, seqs.values[:, : lengths.max()], lengths)
+            seqs = seqs._replace(values=seqs.values[:, : lengths.max()], lengths=lengths)
         else:
-            seqs = _Sequences(seqs.kind, seqs.values[rows, : lengths.max()], lengths)
+            seqs = seqs._replace(values=seqs.values[rows, : lengths.max()], lengths=lengths)
         targets, target_attrs = self._encode_targets(targets[rows], target_attrs, warm=warm)
         weights = weights[rows]
         encoding = self._fitted_encoding() if warm else self._input_encoding(seqs, caller=name)
@@ -613,8 +623,8 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
                 )
         except (KeyboardInterrupt, _core.NonFiniteLossError) as exc:
             fault = exc
-        for key in ("vocabulary_", "input_mean_", "input_scale_"):
-            vars(self).pop(key, None)  # what a fit on the other kind of X left
+        for key in ("vocabulary_", "input_mean_", "input_scale_", "feature_names_in_"):
+            vars(self).pop(key, None)  # what a fit on other X left
         vars(self).update(encoding)
         vars(self).update(target_attrs)
         self.model_ = model
@@ -746,6 +756,10 @@ _SHARED_ATTRIBUTES_DOC = """
         Epochs run by the last ``fit``.
     n_features_in_ : int
         Features per time step (1 for a 2-D array and for tokens).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The features' names, when the rows of ``X`` were DataFrames with str
+        column names (one sequence each, a time step per line); rows given
+        later must name them the same, in the same order.
     input_type_ : {"numeric", "tokens"}
         How ``X`` was read in ``fit``.
     vocabulary_ : ndarray of shape (n_tokens,)

@@ -31,8 +31,10 @@ from ._validation import (
     _describe,
     check_n_steps,
     check_not_masked,
+    check_row_feature_names,
     check_sampling_params,
     check_warm_start_network,
+    row_feature_names,
 )
 
 __all__ = ["RNNForecaster"]
@@ -210,6 +212,10 @@ class RNNForecaster(AutoregressiveEstimator):
         Epochs run by the last ``fit``.
     n_features_in_ : int
         Features per time step (1 for univariate series).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The features' names, when the rows of ``X`` were DataFrames with str
+        column names (one series each, a time step per line); rows given
+        later must name them the same, in the same order.
     target_mean_, target_scale_ : float
         Mean and standard deviation of the modelled series ``z`` (after log
         transform and differencing) in the training data.
@@ -348,7 +354,8 @@ class RNNForecaster(AutoregressiveEstimator):
             ) from None
 
     def _check_rows(self, X, argument="X"):
-        """Rows as a list of float64 arrays of shape ``(n_steps_i, n_features)``."""
+        """Rows as a list of float64 arrays of shape ``(n_steps_i, n_features)``,
+        and the features' names when the rows are DataFrames (else None)."""
         name = type(self).__name__
         if isinstance(X, (str, bytes)):
             raise TypeError(
@@ -389,7 +396,7 @@ class RNNForecaster(AutoregressiveEstimator):
             values = self._as_float(X, argument)
             if values.ndim == 2:
                 values = values[:, :, np.newaxis]
-            return list(values)
+            return list(values), None
         try:
             items = list(X)
         except TypeError:
@@ -399,6 +406,7 @@ class RNNForecaster(AutoregressiveEstimator):
             ) from None
         if not items:
             raise ValueError(f"{name} expects at least one row in {argument}; got none.")
+        names = row_feature_names(items, caller=name, argument=argument)
         rows = []
         for i, item in enumerate(items):
             if isinstance(item, (str, bytes, dict, set)):
@@ -424,7 +432,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"{name} expects the same number of features at every time step of "
                 f"{argument}; its rows have {sorted(widths)}."
             )
-        return rows
+        return rows, names
 
     def _clean_row(self, row, i, argument):
         """Drop the leading padding; refuse or fill missing values and infinity.
@@ -468,15 +476,21 @@ class RNNForecaster(AutoregressiveEstimator):
     def _prepare(self, X, argument="X", *, n_features=None):
         """Levels ``g`` (log if asked), covariates, which levels and which
         covariate values were observed (not filled by ``missing="interpolate"``),
-        of every row, checked."""
+        of every row, checked; and the features' names (None without).
+
+        With ``n_features`` (the fitted model's), the rows are checked against
+        the fitted model: their width and their features' names.
+        """
         name = type(self).__name__
-        rows = self._check_rows(X, argument)
+        rows, names = self._check_rows(X, argument)
         width = rows[0].shape[1]
         if n_features is not None and width != n_features:
             raise ValueError(
                 f"{argument} has {width} feature(s) per time step, but {name} was "
                 f"fitted with {n_features}."
             )
+        if n_features is not None:
+            check_row_feature_names(self, names, argument=argument)
         if self.target_index >= width:
             raise ValueError(
                 f"The 'target_index' parameter of {name} must be smaller than the "
@@ -499,7 +513,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 y = np.log(y)
             levels.append(y)
             covariates.append(row[:, cov_columns])
-        return levels, covariates, observed, covariates_observed
+        return levels, covariates, observed, covariates_observed, names
 
     def _check_fitted(self):
         """Fitted, and with the transforms the network was fitted with.
@@ -585,7 +599,7 @@ class RNNForecaster(AutoregressiveEstimator):
             check_warm_start_network(
                 getattr(self, "_transforms", transforms), transforms, caller=name
             )
-        levels, covariates, observed, covariates_observed = self._prepare(
+        levels, covariates, observed, covariates_observed, names = self._prepare(
             X, n_features=self.n_features_in_ if warm else None
         )
         if len(levels) > 1 and max(map(len, levels)) == 1:
@@ -620,6 +634,8 @@ class RNNForecaster(AutoregressiveEstimator):
             fitted = self._standardisation(
                 levels, covariates, observed, covariates_observed, z_all, transforms
             )
+            if names is not None:
+                fitted["feature_names_in_"] = names
         del z_all
         streams = [
             self._network_inputs(z, c, fitted, where=f"row {i} of X")
@@ -651,6 +667,7 @@ class RNNForecaster(AutoregressiveEstimator):
                 inputs, targets, row_offsets,
                 build_kwargs=build_kwargs, loss=_GaussianNLL(),
                 input_pad=0.0, rng=rng, reuse_model=warm, fitted=fitted,
+                absent=("feature_names_in_",) if not warm and names is None else (),
                 weights=None if weights.all() else weights,
             )
         except (KeyboardInterrupt, _core.NonFiniteLossError):
@@ -745,7 +762,7 @@ class RNNForecaster(AutoregressiveEstimator):
     def _forward(self, X, argument="X"):
         """Per-row total log-likelihood, value count and next-value forecast."""
         self._check_fitted()
-        levels, covariates, observed, _ = self._prepare(
+        levels, covariates, observed, _, _ = self._prepare(
             X, argument, n_features=self.n_features_in_
         )
         d = self._lag
@@ -913,7 +930,7 @@ class RNNForecaster(AutoregressiveEstimator):
                     f"{shape[1]} features (the model has {self.n_features_in_}). "
                     "Pass the series itself: context=series, not [series]."
                 )
-            (g,), (covariates,), (observed,), _ = self._prepare(
+            (g,), (covariates,), (observed,), _, _ = self._prepare(
                 [context], "context", n_features=self.n_features_in_
             )
         if len(g) < d:

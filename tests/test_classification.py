@@ -842,3 +842,28 @@ def test_grid_search_logs_no_tensorflow_retracing_notice(monkeypatch):
         logger.removeHandler(handler)
     assert not [m for m in messages if "retracing" in m], messages
     assert not logger.filters  # the filter is scoped to seqrnn's own calls
+
+
+def test_rows_given_as_dataframes_name_their_features(tmp_path):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    rows = [
+        pd.DataFrame({"a": rng.normal(size=n), "b": 10 * rng.normal(size=n)})
+        for n in (5, 7, 6, 8)
+    ]
+    y = ["x", "y", "x", "y"]
+    clf = tiny_classifier(epochs=1).fit(rows, y)
+    assert list(clf.feature_names_in_) == ["a", "b"]
+    # the same columns in another order would be read as swapped features
+    with pytest.raises(ValueError, match=r"X, \['b', 'a'\].*another order"):
+        clf.predict([row[["b", "a"]] for row in rows])
+    with pytest.raises(ValueError, match="row 0 has columns.*row 2 has columns"):
+        clf.predict([rows[0], rows[1], rows[2].rename(columns={"b": "c"})])
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        from_arrays = clf.predict_proba([row.to_numpy() for row in rows])
+    np.testing.assert_array_equal(from_arrays, clf.predict_proba(rows))
+    clf.save(tmp_path / "clf.seqrnn")
+    assert list(load(tmp_path / "clf.seqrnn").feature_names_in_) == ["a", "b"]
+    # a refit on arrays forgets the names
+    clf.fit([row.to_numpy() for row in rows], y)
+    assert not hasattr(clf, "feature_names_in_")

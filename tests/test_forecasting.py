@@ -680,3 +680,27 @@ def test_transforms_changed_after_fit_are_refused(fc, params):
             call()
     model.set_params(**fc.get_params())
     np.testing.assert_array_equal(model.predict(ROWS), fc.predict(ROWS))
+
+
+def test_rows_given_as_dataframes_name_their_features(tmp_path):
+    from seqrnn import load
+
+    rows = [
+        pd.DataFrame({"y": row, "x": np.cos(np.arange(len(row)))}) for row in ROWS
+    ]
+    fc = RNNForecaster(units=2, epochs=1, random_state=0).fit(rows)
+    assert list(fc.feature_names_in_) == ["y", "x"]
+    # swapped columns would forecast the covariate as the target
+    with pytest.raises(ValueError, match=r"X, \['x', 'y'\].*another order"):
+        fc.predict([row[["x", "y"]] for row in rows])
+    with pytest.raises(ValueError, match=r"context, \['x', 'y'\]"):
+        fc.sample(2, rows[0][["x", "y"]], random_state=0)
+    with pytest.raises(ValueError, match=r"X, \['y', 'z'\]"):
+        fc.score([row.rename(columns={"x": "z"}) for row in rows])
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        from_arrays = fc.predict([row.to_numpy() for row in rows])
+    np.testing.assert_array_equal(from_arrays, fc.predict(rows))
+    fc.save(tmp_path / "fc.seqrnn")
+    assert list(load(tmp_path / "fc.seqrnn").feature_names_in_) == ["y", "x"]
+    fc.fit([row.to_numpy() for row in rows])
+    assert not hasattr(fc, "feature_names_in_")
