@@ -72,15 +72,18 @@ def resolve_rng(random_state):
 def mean_std(values):
     """Mean and standard deviation of ``values`` along axis 0, in float64.
 
-    Computed as usual, and again in units of the largest magnitude of each
-    column when that overflows (values near the float64 limit, 1.8e308,
-    whose sum or squares are infinite), so that both stay finite.
+    Computed in units of the largest magnitude of each column, so that
+    neither overflows (values near the float64 limit, 1.8e308, whose sum or
+    squares are infinite) nor underflows (values near 1e-200, whose squares
+    are 0 or lose their precision as subnormal numbers), and so that the
+    mean of a constant column is exactly its value, at any magnitude (then
+    the standard deviation is exactly 0). For other data the result is that
+    of the plain computation to within round-off.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean, std = values.mean(axis=0), values.std(axis=0)
-    if np.isfinite(mean).all() and np.isfinite(std).all():
-        return mean, std
-    peak = np.abs(values).max(axis=0)
+    values = np.asarray(values, dtype=np.float64)
+    # the largest magnitude, without a temporary |values| (or the wrap-around
+    # of abs(int64 min)); an empty column gets 1
+    peak = np.maximum(np.max(values, axis=0, initial=0.0), -np.min(values, axis=0, initial=0.0))
     peak = np.where(peak > 0, peak, 1.0)
     unit = values / peak
     return peak * unit.mean(axis=0), peak * unit.std(axis=0)

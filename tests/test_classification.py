@@ -19,6 +19,7 @@ import pytest
 from scipy.sparse import csr_matrix
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_classifiers_train
@@ -653,27 +654,58 @@ def test_predict_batch_size_set_after_fit_is_checked(clf, batch_size):
                                atol=1e-6)
 
 
-def test_small_values_are_standardised_by_their_own_spread():
-    """Scaling X or y by 1e-16 changes nothing but the units of the result.
+@pytest.mark.parametrize("factor", [1e-16, 1e-200])
+def test_small_values_are_standardised_by_their_own_spread(factor):
+    """Scaling X or y by 1e-16 or 1e-200 changes nothing but the units of the result.
 
     Before, a spread under 2.2e-15 counted as constant (scale 1): such X
-    reached the network as zeros, and such y gave an R^2 of -4e25.
+    reached the network as zeros, and such y gave an R^2 of -4e25. Values
+    near 1e-200 had a standard deviation of 0 (their squares underflowed),
+    so they were treated as constant too.
     """
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, 5))
     y, labels = X.sum(axis=1), (X[:, -1] > 0).astype(int)
     small = dict(units=2, epochs=2, random_state=0)
     unit = tiny_regressor(**small).fit(X, y)
-    tiny_y = tiny_regressor(**small).fit(X, 1e-16 * y)
-    np.testing.assert_allclose(tiny_y.target_scale_, 1e-16 * unit.target_scale_)
-    np.testing.assert_allclose(tiny_y.predict(X), 1e-16 * unit.predict(X), rtol=1e-4)
+    tiny_y = tiny_regressor(**small).fit(X, factor * y)
+    np.testing.assert_allclose(tiny_y.target_scale_, factor * unit.target_scale_)
+    np.testing.assert_allclose(tiny_y.predict(X), factor * unit.predict(X), rtol=1e-4)
+    tiny_both = tiny_regressor(**small).fit(factor * X, factor * y)
+    np.testing.assert_allclose(tiny_both.input_scale_, factor * unit.input_scale_)
+    # in units of the data: R^2 itself would underflow (squares of 1e-200 are 0)
+    assert r2_score(y, tiny_both.predict(factor * X) / factor) == pytest.approx(
+        r2_score(y, unit.predict(X)), abs=1e-4)
     unit = tiny_classifier(**small).fit(X, labels)
-    tiny_X = tiny_classifier(**small).fit(1e-16 * X, labels)
-    np.testing.assert_allclose(tiny_X.input_scale_, 1e-16 * unit.input_scale_)
-    np.testing.assert_allclose(tiny_X.predict_proba(1e-16 * X), unit.predict_proba(X), atol=1e-5)
+    tiny_X = tiny_classifier(**small).fit(factor * X, labels)
+    np.testing.assert_allclose(tiny_X.input_scale_, factor * unit.input_scale_)
+    np.testing.assert_allclose(tiny_X.predict_proba(factor * X), unit.predict_proba(X), atol=1e-5)
     # a constant feature still gets scale 1, at any magnitude
     constant = tiny_classifier(**small).fit(np.full((16, 5, 2), 1e6) + [0.0, 1.0] * X[..., None], labels)
     assert constant.input_scale_[0] == 1.0 and constant.input_scale_[1] > 0.5
+
+
+@pytest.mark.parametrize("value", [1e100, 1.1e100, -3.3e100, 1e-100])
+def test_a_constant_feature_standardises_to_zero_at_any_magnitude(value):
+    """A constant feature reaches the network as 0, as a constant 0 does.
+
+    Before, the mean of a constant 1e100 differed from it by round-off
+    (3.9e84), which, with the constant's scale of 1, was refused as too large
+    for the network; at 1.1e100 the round-off counted as spread, so the
+    feature reached the network as -1.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 5))
+    y, labels = X.sum(axis=1), (X[:, -1] > 0).astype(int)
+    small = dict(units=2, epochs=2, random_state=0)
+    zero, const = np.stack([0 * X, X], axis=-1), np.stack([np.full_like(X, value), X], axis=-1)
+    for make, target in ((tiny_regressor, y), (tiny_classifier, labels)):
+        reference = make(**small).fit(zero, target)
+        model = make(**small).fit(const, target)
+        assert model.input_mean_[0] == value and model.input_scale_[0] == 1.0
+        predict = model.predict if make is tiny_regressor else model.predict_proba
+        reference_predict = reference.predict if make is tiny_regressor else reference.predict_proba
+        np.testing.assert_array_equal(predict(const), reference_predict(zero))
 
 
 def test_regressor_refuses_labels_and_nan_targets(reg):
