@@ -492,9 +492,10 @@ def make_symbol_sampler(model, *, greedy, top_k):
     input_offset, *flat_states)``: the last input id of every stream
     ``(B,)``, one uniform number per stream and step ``(B, n_steps)`` (drawn
     by the caller from its own generator, so results are reproducible on
-    every backend), the temperature and nucleus mass as scalars, the offset
-    between output index and input id (output ``k`` is fed back as input
-    ``k + input_offset``), and the initial states. It returns the sampled
+    every backend), the temperature (any float > 0, brought into float32's
+    range by :func:`_positive_float32`) and nucleus mass as scalars, the
+    offset between output index and input id (output ``k`` is fed back as
+    input ``k + input_offset``), and the initial states. It returns the sampled
     output indices ``(B, n_steps)`` as a NumPy array; shapes are padded
     behind the scenes so that few are compiled (:func:`_bucketed`).
     """
@@ -522,16 +523,24 @@ def make_symbol_sampler(model, *, greedy, top_k):
             if greedy:
                 nxt = ops.cast(ops.argmax(logits, axis=-1), "int32")
             else:
-                logits = logits / temperature
+                # Relative to the largest logit, so that a tiny temperature
+                # gives 0 for it and -inf (probability 0) for the others,
+                # never inf - inf.
+                shifted = logits - ops.max(logits, axis=-1, keepdims=True)
+                # top_k and top_p rank the symbols by their logits: the
+                # ranking does not depend on the temperature, whereas the
+                # tempered probabilities of a huge one all round to 1 / n.
                 if top_k is not None:
                     kth = ops.top_k(logits, top_k, sorted=True)[0][:, -1:]
-                    logits = ops.where(logits < kth, -1e9, logits)
-                probs = ops.softmax(logits, axis=-1)
-                sorted_probs = ops.flip(ops.sort(probs, axis=-1), axis=-1)
+                    shifted = ops.where(logits < kth, -np.inf, shifted)
+                probs = ops.softmax(shifted / temperature, axis=-1)
+                order = ops.argsort(-logits, axis=-1)  # most probable first
+                sorted_probs = ops.take_along_axis(probs, order, axis=-1)
                 mass_before = ops.cumsum(sorted_probs, axis=-1) - sorted_probs
-                kept = ops.where(mass_before < top_p, sorted_probs, 2.0)
+                sorted_logits = ops.take_along_axis(logits, order, axis=-1)
+                kept = ops.where(mass_before < top_p, sorted_logits, np.inf)
                 threshold = ops.min(kept, axis=-1, keepdims=True)
-                probs = ops.where(probs >= threshold, probs, 0.0)
+                probs = ops.where(logits >= threshold, probs, 0.0)
                 cdf = ops.cumsum(probs, axis=-1)
                 u = ops.expand_dims(ops.take(uniforms, t, axis=1), -1) * cdf[:, -1:]
                 nxt = ops.cast(ops.sum(ops.cast(cdf <= u, "int32"), axis=-1), "int32")
@@ -541,7 +550,25 @@ def make_symbol_sampler(model, *, greedy, top_k):
 
         return ops.fori_loop(0, n_steps, step, (first_ids, states, out))[2]
 
-    return _bucketed(compile_function(sample, model.weights), ("b", "bt", None, None, None))
+    compiled = _bucketed(compile_function(sample, model.weights), ("b", "bt", None, None, None))
+
+    def call(first_ids, uniforms, temperature, *args):
+        return compiled(first_ids, uniforms, _positive_float32(temperature), *args)
+
+    return call
+
+
+def _positive_float32(value):
+    """``value`` (> 0) as a float32 in float32's normal range, without overflow.
+
+    A temperature beyond float32's largest value (3.4e38) is its largest
+    value: the tempered probabilities are then uniform, as they tend to be.
+    One below its smallest normal value (1.2e-38) is that value: every
+    logit but the largest is then -inf once tempered, the greedy limit
+    (rather than a temperature of 0, which would give 0 / 0).
+    """
+    info = np.finfo(np.float32)
+    return np.float32(min(max(float(value), float(info.smallest_normal)), float(info.max)))
 
 
 #: Fewest steps a compiled sampler is traced for (see _bucketed).

@@ -955,11 +955,22 @@ class RNNForecaster(AutoregressiveEstimator):
         noise = _core.resolve_rng(random_state).standard_normal(
             (n_paths, n_steps), dtype=np.float32
         )
+        # beyond float32's largest value, every draw with noise is infinite
+        # (refused below); min() avoids NumPy's overflow warning on the cast
+        scale_factor = min(temperature * self.scale_calibration_, float(np.finfo(np.float32).max))
         u = sampler(
             np.repeat(inputs[-1:], n_paths, axis=0), next_inputs, noise,
-            np.float32(temperature * self.scale_calibration_),
-            *[s for layer in states for s in layer],
+            np.float32(scale_factor), *[s for layer in states for s in layer],
         )
+        if not np.isfinite(u).all():
+            # an infinite draw, fed back as the next input, makes the rest of
+            # its path NaN
+            raise ValueError(
+                f"The 'temperature' argument of {caller} is too large for this model: "
+                f"with temperature={_describe(temperature)} a draw exceeds float32's "
+                "range (about 3.4e38) in the network's standardised units, so its path "
+                "cannot continue; lower the temperature."
+            )
         z = np.asarray(u, np.float64)
         z = z * self.target_scale_ + self.target_mean_
         if d:

@@ -556,7 +556,7 @@ class CharLM(AutoregressiveEstimator):
         uniforms = rng.random((batch, n_steps), dtype=np.float32)
         out = sampler(
             np.full((batch,), inputs[-1], np.int32), uniforms,
-            np.float32(max(temperature, 1e-6)), np.float32(1.0 if top_p is None else top_p),
+            temperature, np.float32(1.0 if top_p is None else top_p),
             np.int32(_INPUT_OFFSET), *[s for layer in states for s in layer],
         )
         symbols = self.classes_[out]

@@ -5,6 +5,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import keras
 import numpy as np
@@ -228,6 +229,20 @@ def test_sample_paths_follow_the_predictive_distribution(fc):
     assert first.std() == pytest.approx(sd, rel=0.05)
     half = fc.sample(1, SEASONAL[:50], n_samples=4000, temperature=0.5, random_state=0)[:, 0]
     assert half.std() == pytest.approx(sd / 2, rel=0.05)
+
+
+def test_temperature_too_large_for_float32_is_refused(fc):
+    """Before, temperature=1e308 overflowed in a cast (a RuntimeWarning) and
+    returned a path of inf followed by NaN (the inf fed back as input)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        huge = fc.sample(3, SEASONAL[:50], n_samples=4, temperature=1e30, random_state=0)
+        assert np.isfinite(huge).all() and np.abs(huge).max() > 1e25
+        with pytest.raises(ValueError, match=r"^The 'temperature' argument of "
+                           r"RNNForecaster\.sample is too large for this model: with "
+                           r"temperature=1e\+308 a draw exceeds float32's range") as excinfo:
+            fc.sample(3, SEASONAL[:50], n_samples=4, temperature=1e308, random_state=0)
+    assert excinfo.value.args[0].count("\n") == 0
 
 
 def test_scale_calibration_scales_score_and_paths(fc):

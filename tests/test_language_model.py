@@ -5,6 +5,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import keras
 import numpy as np
@@ -177,6 +178,36 @@ def test_top_k_restricts_choices(lm):
     top2 = set(lm.classes_[np.argsort(lm.predict_proba([context])[0])[-2:]])
     firsts = {s[0] for s in lm.sample(1, context=context, n_samples=64, top_k=2, random_state=0)}
     assert firsts <= top2
+
+
+def test_huge_temperature_tends_to_uniform_and_tiny_to_greedy(lm):
+    """Before, a temperature beyond float32's range (3.4e38) overflowed in a
+    cast (a RuntimeWarning), and top_k and top_p were ignored: the tempered
+    logits were all 0, so every symbol tied with the k-th."""
+    context, n = "to be", 3000
+    ranked = lm.classes_[np.argsort(-lm.predict_proba([context])[0], kind="stable")]
+    n_classes = len(ranked)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for temperature in (1e308, 1e-300):
+            firsts = {}
+            for kw in ({}, {"top_k": 3}, {"top_p": (n_classes // 3 + 0.5) / n_classes}):
+                samples = lm.sample(1, context=context, n_samples=n, temperature=temperature,
+                                    random_state=0, **kw)
+                firsts[len(kw) and next(iter(kw))] = np.array([s[0] for s in samples])
+            if temperature < 1:  # the greedy limit, whatever the restriction
+                greedy = lm.sample(1, context=context, temperature=0)
+                assert all((f == greedy).all() for f in firsts.values())
+                assert lm.sample(20, context=context, temperature=temperature,
+                                 random_state=0) == lm.sample(20, context=context, temperature=0)
+                continue
+            # uniform over every symbol, the top 3, and the top n // 3 + 1
+            for key, kept in ((0, ranked), ("top_k", ranked[:3]),
+                              ("top_p", ranked[: n_classes // 3 + 1])):
+                values, counts = np.unique(firsts[key], return_counts=True)
+                assert set(values) == set(kept), key
+                expected = n / len(kept)
+                assert np.abs(counts - expected).max() < 5 * np.sqrt(expected), key
 
 
 def test_same_random_state_same_model():
