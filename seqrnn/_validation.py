@@ -6,6 +6,7 @@ Got -3 instead." Input checks raise one sentence naming the argument, what is
 allowed and what was given.
 """
 
+import sys
 import warnings
 from collections.abc import Iterable
 from numbers import Integral, Real
@@ -35,6 +36,8 @@ __all__ = [
     "check_sampling_params",
     "check_warm_start_network",
     "document_column",
+    "is_pandas_na",
+    "pandas_na_to_nan",
     "row_feature_names",
     "text_column",
     "validate_params",
@@ -218,6 +221,32 @@ def check_row_feature_names(estimator, names, *, argument="X"):
             f"those seen in fit, {list(fitted)!r}{order}; pass the columns in the order "
             "of fit."
         )
+def is_pandas_na(value):
+    """Whether ``value`` is pandas' missing value ``pd.NA``.
+
+    (Without pandas imported there can be none, and pandas is not imported
+    for the check.)
+    """
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is getattr(pandas, "NA", None)
+
+
+def pandas_na_to_nan(values):
+    """An object array with every ``pd.NA`` replaced by NaN; others as they are.
+
+    A pandas nullable column (``Float64``, ``Int64``, ``boolean``) holding a
+    missing value becomes an object array of numbers and ``pd.NA``, which
+    NumPy cannot convert to float; as NaN it is a missing value like any
+    other.
+    """
+    if not (isinstance(values, np.ndarray) and values.dtype == object and values.size):
+        return values
+    missing = np.frompyfunc(is_pandas_na, 1, 1)(values).astype(bool)
+    if not missing.any():
+        return values
+    values = values.copy()
+    values[missing] = np.nan
+    return values
 
 
 def document_column(X, *, caller, argument="X"):

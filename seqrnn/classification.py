@@ -39,6 +39,7 @@ from ._validation import (
     check_not_masked,
     check_row_feature_names,
     check_warm_start_network,
+    is_pandas_na,
     row_feature_names,
     text_column,
     validation_size,
@@ -98,10 +99,19 @@ def _object_numbers(values, kind):
 
 
 def _object_kind(values, *, caller, where):
-    """Whether an object array holds numbers or str tokens; refuse anything else."""
+    """Whether an object array holds numbers or str tokens; refuse anything else.
+
+    pandas' missing value ``pd.NA`` (a nullable column's) is refused as NaN is.
+    """
     flat = values.ravel()
     kind = _element_kind(flat[0]) if flat.size else "number"
     for i, value in enumerate(flat):
+        if is_pandas_na(value):
+            raise ValueError(
+                f"{caller} does not accept NaN or infinity in X, nor pandas' missing "
+                f"value: {where(np.unravel_index(i, values.shape))} is pd.NA. Impute or "
+                "drop missing values first."
+            )
         if _element_kind(value) != kind or kind is None:
             index = np.unravel_index(i, values.shape)
             position = where(index)

@@ -34,6 +34,7 @@ from ._validation import (
     check_row_feature_names,
     check_sampling_params,
     check_warm_start_network,
+    pandas_na_to_nan,
     row_feature_names,
 )
 
@@ -335,6 +336,8 @@ class RNNForecaster(AutoregressiveEstimator):
                 f"{name} expects numeric values in {argument}; got strings "
                 f"({values.dtype}{such_as})."
             )
+        # pandas' missing value (a nullable column's): missing, as NaN is
+        values = pandas_na_to_nan(values)
         if values.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
             raise ValueError(
                 f"{name} expects numeric values in {argument}; got dates or times "

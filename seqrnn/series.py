@@ -16,7 +16,13 @@ from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from ._validation import Interval, _describe, check_not_masked, validate_params
+from ._validation import (
+    Interval,
+    _describe,
+    check_not_masked,
+    pandas_na_to_nan,
+    validate_params,
+)
 from .persistence import SafeSaveMixin
 
 __all__ = ["SeriesWindower"]
@@ -116,6 +122,8 @@ class SeriesWindower(SafeSaveMixin, TransformerMixin, BaseEstimator):
                 f"{name} expects numeric values in {argument}; got strings "
                 f"({X.dtype}{such_as})."
             )
+        # pandas' missing value (a nullable column's): missing, as NaN is
+        X = pandas_na_to_nan(X)
         if X.dtype.kind in "mM":  # NumPy would cast them to nanoseconds
             raise ValueError(
                 f"{name} expects numeric values in {argument}; got dates or times "

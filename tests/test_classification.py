@@ -15,6 +15,7 @@ import warnings
 import joblib
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.sparse import csr_matrix
 from sklearn.base import clone, is_classifier, is_regressor
@@ -537,6 +538,16 @@ def test_classifiers_train_check_fails_only_on_width():
 # Bad input: one clear sentence, raised before anything changes
 
 RNG = np.random.default_rng(3)
+
+
+def with_na(values, dtype):
+    """``values`` as a pandas frame of a nullable dtype, with pd.NA at [5, 3]."""
+    frame = pd.DataFrame(values).astype(dtype)
+    frame.iloc[5, 3] = pd.NA
+    return frame
+
+
+PD_NA = r"does not accept NaN or infinity in X, nor pandas' missing value: X\[5, 3\] is pd\.NA\. Impute"
 BAD_FITS = {
     "1-D X": (RNG.normal(size=12), None, ValueError, r"got a 1-D array of shape \(12,\)"),
     "1-D list": ([0.5, 1.0, 2.0], None, ValueError, r"1-D array of shape \(3,\)\. Reshape your data"),
@@ -547,6 +558,12 @@ BAD_FITS = {
     "NaN inside a row": (np.where(np.eye(48, 12, k=5) > 0, np.nan, X_TRENDS), None, ValueError, r"NaN or infinity in X; row 0 contains one\. Impute"),
     "windower padding": (SeriesWindower(4).fit_transform(np.arange(48.0)), None, ValueError, r"NaN or infinity in X; row 0 starts with NaN, which .* not read as padding \(RNNForecaster"),
     "inf in X": ([[0.0, 1.0], [np.inf, 2.0, 3.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
+    # before, a TypeError about NAType from inside NumPy, or about a NAType element
+    "pd.NA in Float64": (with_na(X_TRENDS, "Float64"), None, ValueError, PD_NA),
+    "pd.NA in Int64": (with_na(np.round(10 * X_TRENDS), "Int64"), None, ValueError, PD_NA),
+    "pd.NA in boolean": (with_na(X_TRENDS > 0, "boolean"), None, ValueError, PD_NA),
+    "pd.NA in string": (with_na(np.where(X_TRENDS > 0, "u", "d"), "string"), None, ValueError, PD_NA),
+    "pd.NA in a row": ([[0.0, pd.NA, 1.0], [2.0, 3.0]], [0, 1], ValueError, r"nor pandas' missing value: X\[0\]\[1\] is pd\.NA"),
     "inf token id": ([[0.0, 1.0], [np.inf, 2.0]], [0, 1], ValueError, r"NaN or infinity in X; row 1"),
     "mixed dims": ([[0.0, 1.0], [[1.0, 2.0]]], [0, 1], ValueError, r"row 0 is 1-D and row 1 is 2-D"),
     "masked X": (np.ma.masked_array(X_TRENDS, mask=X_TRENDS > 1), None, ValueError, r"does not read the mask of a masked array, so it cannot use X with \d+ masked value"),

@@ -350,6 +350,26 @@ def test_missing_values(fc):
     assert not fc.__sklearn_tags__().input_tags.allow_nan
 
 
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_pandas_missing_values_are_missing_values(dtype):
+    """pd.NA in a nullable pandas column is a missing value, as NaN is.
+
+    Before, converting it to float failed with a TypeError about NAType.
+    """
+    X = np.round(np.stack([SEASONAL[:48], SEASONAL[48:]]))
+    X[0, 10] = np.nan
+    frame = pd.DataFrame(X).astype(dtype)
+    assert frame.iloc[0, 10] is pd.NA
+    with pytest.raises(ValueError, match=r"got NaN in X at row 0, time step 10: .*"
+                       r"missing='interpolate'"):
+        tiny(epochs=1).fit(frame)
+    model = tiny(epochs=1, missing="interpolate")
+    expected = clone(model).fit(X).predict(X)
+    np.testing.assert_array_equal(model.fit(frame).predict(frame), expected)
+    # one nullable Series as a row of a list
+    np.testing.assert_array_equal(model.predict([frame.iloc[0]]), expected[:1])
+
+
 @pytest.mark.parametrize("differencing", [None, 1])
 def test_filled_values_are_context_only(differencing):
     gappy = SEASONAL[:50].copy()

@@ -108,6 +108,18 @@ def test_nan_passes_through():
     assert np.isnan(windows[7, 2]) and np.isnan(windows[9, 0]) and not np.isnan(windows[10]).any()
 
 
+@pytest.mark.parametrize("dtype", ["Float64", "Int64", "boolean"])
+def test_pandas_missing_values_pass_through_as_nan(dtype):
+    """Before, pd.NA in a nullable column failed with a TypeError about NAType."""
+    values = np.round(Y) % 2 if dtype == "boolean" else np.round(Y)
+    frame = pd.DataFrame({"y": values, "x": values[::-1]}).astype(dtype)
+    frame.iloc[7, 0] = pd.NA
+    expected = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+    assert np.isnan(expected[7, 0])
+    windower = SeriesWindower(3).fit(frame)
+    np.testing.assert_array_equal(windower.transform(frame), SeriesWindower(3).fit_transform(expected))
+
+
 @pytest.mark.parametrize(
     "X, error, match",
     [
