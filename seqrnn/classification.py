@@ -441,14 +441,27 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
     def _check_X(self, X, *, reset):
         """Validate ``X``; unless ``reset``, check it against the fitted model."""
         name = type(self).__name__
+        kinds = {"numeric": "numeric sequences", "tokens": "sequences of tokens"}
+        if not reset and self.input_type not in ("auto", self.input_type_):
+            # set after fit: X would be read as the other kind
+            raise ValueError(
+                f"The 'input_type' parameter of {name} was changed after fit, to "
+                f"{self.input_type!r}, but the fitted network reads "
+                f"{kinds[self.input_type_]}; set it to {self.input_type_!r} or 'auto', "
+                "or fit again."
+            )
         seqs = _as_sequences(X, caller=name, input_type=self.input_type)
         if reset:
             return seqs
         if seqs.kind != self.input_type_:
-            kinds = {"numeric": "numeric sequences", "tokens": "sequences of tokens"}
+            hint = (
+                " (with input_type='auto', numbers are read as numeric sequences: "
+                "integer token ids need input_type='tokens')"
+                if self.input_type == "auto" and seqs.kind == "numeric" else ""
+            )
             raise ValueError(
                 f"{name} was fitted on {kinds[self.input_type_]}, but X holds "
-                f"{kinds[seqs.kind]}; pass the same kind of sequences as in fit."
+                f"{kinds[seqs.kind]}{hint}; pass the same kind of sequences as in fit."
             )
         n_features = seqs.values.shape[2] if seqs.kind == "numeric" else 1
         if n_features != self.n_features_in_:

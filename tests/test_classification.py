@@ -916,3 +916,33 @@ def test_rows_given_as_dataframes_name_their_features(tmp_path):
     # a refit on arrays forgets the names
     clf.fit([row.to_numpy() for row in rows], y)
     assert not hasattr(clf, "feature_names_in_")
+
+
+def test_input_type_changed_after_fit_is_refused_unless_it_reads_x_the_same(clf, reg):
+    """Before, input_type='tokens' set after a fit on floats said that X must
+    hold whole numbers, of the same X; now the refusal names input_type."""
+    for fitted, X, y in ((clf, X_TRENDS, Y_TRENDS), reg):
+        model = pickle.loads(pickle.dumps(fitted)).set_params(input_type="tokens")
+        name = type(model).__name__
+        calls = [model.predict, lambda X: model.score(X, y)]
+        if hasattr(model, "predict_proba"):
+            calls += [model.predict_proba, model.predict_log_proba]
+        for call in calls:
+            with pytest.raises(ValueError, match=(
+                rf"^The 'input_type' parameter of {name} was changed after fit, to "
+                r"'tokens', but the fitted network reads numeric sequences; set it to "
+                r"'numeric' or 'auto', or fit again\.$"
+            )):
+                call(X)
+        before = snapshot(model.set_params(warm_start=True))
+        with pytest.raises(ValueError, match="'input_type' parameter"):
+            model.fit(X, y)
+        assert_same_state(before, snapshot(model))
+        # 'numeric' reads X as the fit ('auto') did
+        model.set_params(input_type="numeric", warm_start=False)
+        np.testing.assert_array_equal(model.predict(X), fitted.predict(X))
+    # integer ids fitted as tokens, then 'auto', which reads them as numbers
+    ids = np.random.default_rng(0).integers(0, 9, size=(8, 4))
+    tokens = tiny_classifier(epochs=1, input_type="tokens").fit(ids, ids[:, 0] % 2)
+    with pytest.raises(ValueError, match="integer token ids need input_type='tokens'"):
+        tokens.set_params(input_type="auto").predict(ids)
