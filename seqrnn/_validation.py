@@ -175,21 +175,21 @@ def row_feature_names(rows, *, caller, argument="X"):
     if not any(_is_frame(row) for row in rows):
         return None
     names = [_get_feature_names(row) if _is_frame(row) else None for row in rows]
-    first = names[0]
-    for i, row_names in enumerate(names):
-        if (row_names is None) != (first is None) or (
-            first is not None and not np.array_equal(row_names, first)
-        ):
-            def describe(n, k):
-                return f"columns {list(n)!r}" if n is not None else (
-                    "no str column names" if _is_frame(rows[k]) else "no column names"
-                )
+    as_lists = [None if n is None else list(n) for n in names]
+    for i, row_names in enumerate(as_lists):
+        if row_names != as_lists[0]:
             raise ValueError(
                 f"{caller} needs every row of {argument} to name its features the same "
-                f"way, in the same order; row 0 has {describe(first, 0)} but row {i} "
-                f"has {describe(row_names, i)}."
+                f"way, in the same order; row 0 has {_describe_columns(rows[0], as_lists[0])} "
+                f"but row {i} has {_describe_columns(rows[i], row_names)}."
             )
-    return first
+    return names[0]
+
+
+def _describe_columns(row, names):
+    if names is not None:
+        return f"columns {names!r}"
+    return "no str column names" if _is_frame(row) else "no column names"
 
 
 def check_row_feature_names(estimator, names, *, argument="X"):
