@@ -40,6 +40,7 @@ from ._validation import (
     check_row_feature_names,
     check_warm_start_network,
     is_pandas_na,
+    pandas_na_to_nan,
     row_feature_names,
     text_column,
     validation_size,
@@ -76,6 +77,16 @@ def _element_kind(value):
         return "token"
     if isinstance(value, (Real, np.bool_)):
         return "number"
+    return None
+
+
+def _not_a_number(values):
+    """The first element of ``values`` that ``float`` cannot read, else None."""
+    for value in values.flat:
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value
     return None
 
 
@@ -1168,10 +1179,11 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
                 "RNNSequenceClassifier for labels."
             )
         if y.dtype.kind not in "biuf":
+            y = pandas_na_to_nan(y)  # pd.NA is a missing target, refused below as NaN
             try:
                 y = y.astype(np.float64)
             except (TypeError, ValueError):
-                example = y.ravel()[0] if y.size else None
+                example = _not_a_number(y)
                 raise ValueError(
                     f"{name} expects numeric targets in y; got {y.dtype} values such "
                     f"as {_describe(example)}. Encode them as numbers, or use "

@@ -743,7 +743,11 @@ def test_regressor_refuses_labels_and_nan_targets(reg):
     (np.arange(40.0).astype(str), r"got <U32 values such as '0\.0'"),
     (np.array([1.5, "2.5"] * 20, dtype=object), r"got object values such as '2\.5'"),
     ([[1.0], [2.0, 3.0]] * 20, r"one target \(or row of targets\) per sequence of X; got nested"),
-], ids=["dates", "timedeltas", "numeric strings", "object strings", "ragged"])
+    # the example is the value that is not a number, not the first value of y
+    (np.array([1.5, 2.5, {}] * 13 + [1.0], dtype=object), r"got object values such as \{\}"),
+    # pandas' missing value in an object array is missing, as in a Float64 column
+    (np.array([1.5, 2.5, pd.NA] * 13 + [1.0], dtype=object), r"Input y contains NaN"),
+], ids=["dates", "timedeltas", "numeric strings", "object strings", "ragged", "object", "pd.NA"])
 def test_regressor_refuses_targets_numpy_would_cast(reg, y, match):
     """Dates, times and numeric strings are not silently read as numbers."""
     model, X, _ = reg
