@@ -74,6 +74,10 @@ How a class joins
    with other state implements ``_get_safe_state(self) -> dict`` and
    ``_set_safe_state(self, state)`` to convert it to and from such data.
 4. Add the class to ``ESTIMATOR_CASES`` in ``tests/test_persistence.py``.
+5. A class with a network names in ``_state_rules`` what each fitted
+   attribute its predictions compute with must be (a number, or an array
+   whose length the network fixes): ``load`` refuses anything else, such as
+   an array where ``fit`` makes a number, which would broadcast the data.
 
 A class needs ``_parameter_constraints`` (or a ``_check_params()`` method
 that raises on every invalid value, as ``fit`` would): ``load`` checks the
@@ -84,6 +88,7 @@ import importlib
 import inspect
 import io
 import json
+import numbers
 import os
 import re
 import secrets
@@ -1063,6 +1068,7 @@ def _decode_node(node, arrays, where, depth):
 
     if not isinstance(node["models"], dict):
         raise UnsafeFileError(f"{where}: models must be a JSON object.")
+    networks = {}
     for attribute, entry in node["models"].items():
         if attribute not in models:
             raise UnsafeFileError(f"{where}: {name} holds no network {attribute[:80]!r}.")
@@ -1070,7 +1076,111 @@ def _decode_node(node, arrays, where, depth):
         model, kwargs = _rebuild(entry, builder, arrays, f"{where}.{attribute}")
         setattr(obj, attribute, model)
         setattr(obj, kwargs_attribute, kwargs)
+        networks[attribute] = kwargs
+    if networks:
+        _check_fitted_state(obj, name, networks, where)
     return obj
+
+
+def _state_rules(name, state, networks):
+    """What the fitted attributes of a ``name`` must be, for those its
+    predictions compute with, given the builder arguments of its networks
+    (``{"model_": kwargs}``): attribute -> (kind, size), a kind of
+    ``_STATE_KINDS`` and, for an array, its length, for an int, its value,
+    for a choice, the values allowed."""
+    if "model_" not in networks:
+        return {}
+    n_inputs, n_outputs = networks["model_"]["n_inputs"], networks["model_"]["n_outputs"]
+    if name == "CharLM":
+        return {
+            "classes_": ("labels", n_outputs),
+            "n_features_in_": ("int", 1),
+            "unknown_probability_": ("number", None),
+        }
+    if name == "RNNForecaster":  # inputs: target, covariates, start indicator
+        return {
+            "n_features_in_": ("int", n_inputs - 1),
+            "target_mean_": ("number", None),
+            "target_scale_": ("number", None),
+            "covariate_mean_": ("numbers", n_inputs - 2),
+            "covariate_scale_": ("numbers", n_inputs - 2),
+            "level_mean_": ("number or None", None),
+            "level_scale_": ("number or None", None),
+            "scale_calibration_": ("number", None),
+        }
+    if name not in ("RNNSequenceClassifier", "RNNSequenceRegressor"):
+        return {}
+    rules = {"input_type_": ("choice", ("numeric", "tokens"))}
+    if state.get("input_type_") == "tokens":  # token k is input id k + 2
+        rules.update({"n_features_in_": ("int", 1), "vocabulary_": ("labels", n_inputs - 2)})
+    else:
+        rules.update({
+            "n_features_in_": ("int", n_inputs),
+            "input_mean_": ("numbers", n_inputs),
+            "input_scale_": ("numbers", n_inputs),
+        })
+    if name == "RNNSequenceClassifier":
+        rules["classes_"] = ("labels", n_outputs)
+    else:  # a 1-D y (_target_ndim 1) has one output
+        rules.update({
+            "n_outputs_": ("int", n_outputs),
+            "_target_ndim": ("choice", (1, 2) if n_outputs == 1 else (2,)),
+            "target_mean_": ("numbers", n_outputs),
+            "target_scale_": ("numbers", n_outputs),
+        })
+    return rules
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+#: The kinds of ``_state_rules``: kind -> (test of a value and a size, what it
+#: must be). A number is a Python or NumPy scalar, never an array: a mean of
+#: shape (N, 1, 1) would broadcast every row of the data into N copies.
+_STATE_KINDS = {
+    "number": (lambda v, n: _is_number(v), "a number, not an array"),
+    "number or None": (lambda v, n: v is None or _is_number(v), "a number or None"),
+    "int": (
+        lambda v, n: isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+        and v == n,
+        "{n}, as the saved network has",
+    ),
+    "numbers": (
+        lambda v, n: isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype.kind in "iuf",
+        "a 1-D numeric array of length {n}, as the saved network has",
+    ),
+    "labels": (
+        lambda v, n: isinstance(v, np.ndarray) and v.shape == (n,),
+        "a 1-D array of length {n}, as the saved network has",
+    ),
+    "choice": (
+        lambda v, n: any(type(v) is type(a) and v == a for a in n),
+        "one of {n}",
+    ),
+}
+
+
+def _check_fitted_state(obj, name, networks, where):
+    """Refuse fitted attributes that are not what ``fit`` makes for the saved
+    networks (an array for a number, a size the network does not have), before
+    anything computes with them."""
+    state = vars(obj)
+    for key, (kind, size) in _state_rules(name, state, networks).items():
+        test, what = _STATE_KINDS[kind]
+        if key in state and not test(state[key], size):
+            allowed = ", ".join(map(repr, size)) if kind == "choice" else size
+            raise ModelFileError(
+                f"{where}: fitted attribute {key!r} must be {what.format(n=allowed)}; "
+                f"found {_found(state[key])}."
+            )
+
+
+def _found(value):
+    """A short description of a decoded value, for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r:.80}"
 
 
 def _decode_pipeline(node, arrays, where, depth):

@@ -844,6 +844,127 @@ def test_a_refusal_quotes_the_file_briefly(edit, lm_file, tmp_path, payloads):
     assert len(str(info.value)) < 1000
 
 
+def _array(shape, value=0.0, dtype="<f8"):
+    """A manifest ``$array`` of ``shape`` filled with ``value``."""
+    size = int(np.prod(shape))
+    return {"$array": {"dtype": dtype, "shape": list(shape), "data": [value] * size}}
+
+
+@pytest.fixture(scope="module")
+def state_files(tmp_path_factory, lm_file):
+    """Saved files of a fitted estimator of each class with a network, in the
+    shapes that stretch the fitted state: covariates and differencing, token
+    inputs, a 2-D y."""
+    folder = tmp_path_factory.mktemp("state")
+    small = dict(units=4, epochs=1, random_state=0)
+    series = np.c_[np.sin(np.arange(30) / 3), np.cos(np.arange(30) / 4)]
+    fitted = {
+        "forecaster": seqrnn.RNNForecaster(**small, seq_length=8, differencing=1).fit([series]),
+        "classifier": RNNSequenceClassifier(**small).fit(
+            np.sin(np.arange(60.0)).reshape(10, 6), np.array(["a", "b"] * 5)),
+        "tokens": RNNSequenceClassifier(**small, input_type="tokens").fit(
+            np.arange(60).reshape(10, 6) % 7, np.arange(10) % 3),
+        "regressor": seqrnn.RNNSequenceRegressor(**small).fit(
+            np.sin(np.arange(60.0)).reshape(10, 6), np.arange(20.0).reshape(10, 2)),
+    }
+    files = {"lm": lm_file}
+    for name, est in fitted.items():
+        save(est, folder / f"{name}.seqrnn")
+        files[name] = folder / f"{name}.seqrnn"
+    return files
+
+
+#: name -> (base file, fitted attributes set in the manifest, message pattern).
+#: Each value is one ``fit`` never makes: a number as an array that broadcasts
+#: every row of the data into thousands of copies (a file of a few KB asking
+#: predict for gigabytes), or a size the saved network does not have (a
+#: predict of the wrong shape, or token ids the embedding lacks).
+CRAFTED_STATE = {
+    "lm-probability-as-array": (
+        "lm", {"unknown_probability_": _array((1000, 1, 1, 1), 0.01)},
+        (r"'unknown_probability_' must be a number, not an array; found an array of "
+         r"shape \(1000, 1, 1, 1\)"),
+    ),
+    "lm-more-classes-than-outputs": (
+        "lm", {"classes_": _array((40,), 97, "<U1")},
+        (r"'classes_' must be a 1-D array of length \d+, as the saved network has; "
+         r"found an array of shape \(40,\)"),
+    ),
+    "forecaster-mean-and-scale-broadcast": (  # predict: (3000, 3000, n_steps) floats
+        "forecaster",
+        {"target_mean_": _array((3000, 1, 1)), "target_scale_": _array((3000, 1), 1.0)},
+        r"'target_mean_' must be a number, not an array",
+    ),
+    "forecaster-level-as-array": (
+        "forecaster", {"level_scale_": _array((100, 1), 1.0)},
+        r"'level_scale_' must be a number or None",
+    ),
+    "forecaster-calibration-as-array": (
+        "forecaster", {"scale_calibration_": _array((100, 1), 1.0)},
+        r"'scale_calibration_' must be a number",
+    ),
+    "forecaster-huge-n-features": (  # sample: an input of 10**12 floats per step
+        "forecaster", {"n_features_in_": 10**12},
+        r"'n_features_in_' must be 2, as the saved network has; found int 1000000000000",
+    ),
+    "forecaster-covariate-mean-2d": (
+        "forecaster", {"covariate_mean_": _array((100, 1))},
+        r"'covariate_mean_' must be a 1-D numeric array of length 1",
+    ),
+    "classifier-input-mean-broadcast": (
+        "classifier", {"input_mean_": _array((1000, 1, 1, 1))},
+        r"'input_mean_' must be a 1-D numeric array of length 1.*shape \(1000, 1, 1, 1\)",
+    ),
+    "classifier-input-scale-of-str": (
+        "classifier", {"input_scale_": _array((1,), 97, "<U1")},
+        r"'input_scale_' must be a 1-D numeric array of length 1.*dtype <U1",
+    ),
+    "classifier-classes-2d": (  # predict would return (n_rows, 3) labels
+        "classifier", {"classes_": _array((2, 3), 97, "<U1")},
+        r"'classes_' must be a 1-D array of length 2.*shape \(2, 3\)",
+    ),
+    "classifier-unknown-input-type": (
+        "classifier", {"input_type_": "images"},
+        r"'input_type_' must be one of 'numeric', 'tokens'; found str 'images'",
+    ),
+    "tokens-vocabulary-beyond-embedding": (
+        "tokens", {"vocabulary_": _array((50,), 0, "<i8")},
+        r"'vocabulary_' must be a 1-D array of length 7.*shape \(50,\)",
+    ),
+    "regressor-scale-broadcast": (  # predict would return (300, n_rows, 2)
+        "regressor", {"target_scale_": _array((300, 1, 1), 1.0)},
+        r"'target_scale_' must be a 1-D numeric array of length 2",
+    ),
+    "regressor-outputs": (
+        "regressor", {"n_outputs_": 10**12}, r"'n_outputs_' must be 2",
+    ),
+    "regressor-1d-target-of-two-outputs": (  # predict would drop the second output
+        "regressor", {"_target_ndim": 1}, r"'_target_ndim' must be one of 2; found int 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CRAFTED_STATE))
+def test_fitted_state_that_does_not_fit_the_network_is_refused(
+    name, state_files, tmp_path, payloads
+):
+    base, state, match = CRAFTED_STATE[name]
+    assert load(state_files[base]) is not None  # as saved, it loads
+    path = _craft(state_files[base], tmp_path / f"{name}.seqrnn", payloads,
+                  manifest=lambda d, p: _obj(d)["state"].update(state))
+    with pytest.raises(ModelFileError, match=match):
+        load(path)
+
+
+def test_fitted_state_checks_keep_what_fit_makes(state_files):
+    forecaster = load(state_files["forecaster"])
+    assert forecaster.n_features_in_ == 2 and forecaster.level_mean_ is not None
+    assert forecaster.predict([np.ones((5, 2))]).shape == (1,)
+    assert load(state_files["regressor"]).predict(np.ones((3, 6))).shape == (3, 2)
+    tokens = load(state_files["tokens"])
+    assert tokens.predict(np.arange(12).reshape(2, 6) % 7).shape == (2,)
+
+
 def test_estimators_per_file_are_capped(monkeypatch):
     # each network takes ~0.1 s to rebuild: thousands would keep load busy
     pipe = Pipeline([(f"v{i}", CharSequenceVectorizer()) for i in range(3)])
