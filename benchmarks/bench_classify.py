@@ -33,8 +33,13 @@ from seqrnn.datasets import load_ucr_uea  # noqa: E402
 
 DATASETS = ["GunPoint", "ItalyPowerDemand", "BasicMotions", "JapaneseVowels", "ArrowHead"]
 #: The only settings changed from the defaults, per data set: ArrowHead's
-#: 251-step series are read in segments of 24 steps (about ten segments).
-SETTINGS = {"ArrowHead": {"segment_length": 24}}
+#: 251-step series are read in segments of 24 steps (about ten segments), and,
+#: as outlines of shapes, also learned shifted by a few steps and reversed.
+SETTINGS = {
+    "ArrowHead": {
+        "segment_length": 24, "augment_shifts": (-8, -4, 4, 8), "augment_reverse": True,
+    },
+}
 
 
 def pad_with_last_value(series, length):

@@ -27,6 +27,7 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "RNN_PARAMETER_CONSTRAINTS",
+    "Shifts",
     "StrOptions",
     "Units",
     "check_documents",
@@ -79,6 +80,26 @@ class Units(Options):
 
     def __str__(self):
         return "a positive int or a non-empty tuple of positive ints"
+
+
+class Shifts(Options):
+    """A tuple or list of distinct non-zero ints (numbers of time steps).
+
+    (Subclasses ``Options`` only so that scikit-learn's validator accepts it.)
+    """
+
+    def __init__(self):
+        super().__init__(object, set())
+
+    def is_satisfied_by(self, val):
+        return (
+            isinstance(val, (tuple, list))
+            and all(isinstance(v, Integral) and not isinstance(v, bool) and v != 0 for v in val)
+            and len(set(val)) == len(val)
+        )
+
+    def __str__(self):
+        return "a tuple of distinct non-zero ints"
 
 
 class Callbacks(Options):

@@ -34,6 +34,7 @@ from ._scikeras import KerasSequenceWrapper
 from ._validation import (
     RNN_PARAMETER_CONSTRAINTS,
     Interval,
+    Shifts,
     StrOptions,
     _describe,
     check_not_masked,
@@ -388,6 +389,31 @@ def _step_mask(lengths, n_steps):
     return np.arange(n_steps) < lengths[:, None]
 
 
+def _augmented_steps(inputs, lengths, shifts, reversed_):
+    """Rows of ``inputs`` with their real steps transformed, padding unchanged.
+
+    Row i is reversed in time where ``reversed_[i]``, then shifted
+    circularly by ``shifts[i]`` steps within its first ``lengths[i]`` steps
+    (``np.roll`` of the real part: the steps that leave one end come back
+    at the other).
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 3, 4, 0], [5, 6, 7, 8, 9]])
+    >>> _augmented_steps(x, np.array([4, 5]), np.array([1, -2]), np.array([False, True]))
+    array([[4, 1, 2, 3, 0],
+           [7, 6, 5, 9, 8]])
+    """
+    n_steps = inputs.shape[1]
+    steps = np.arange(n_steps)
+    real = lengths[:, None]
+    source = (steps - shifts[:, None]) % real
+    source = np.where(reversed_[:, None], real - 1 - source, source)
+    source = np.where(steps < real, source, steps)
+    source = source.reshape(source.shape + (1,) * (inputs.ndim - 2))
+    return np.take_along_axis(inputs, source, axis=1)
+
+
 # ------------------------------------------------------------------ batches
 class _RowBatches(keras.utils.PyDataset):
     """Batches of ``((inputs, mask), targets, weights)``.
@@ -396,28 +422,43 @@ class _RowBatches(keras.utils.PyDataset):
     shapes of a dataset from its first batches, so a batch cut to its own
     longest row could be refused later. With ``rng`` set, the rows are
     reshuffled by that generator every epoch (never by a global one).
+
+    ``variants`` lists ``(shift, reverse)`` pairs: an epoch holds every row
+    once in each variant (``(0, False)``, the row as it is, alone by
+    default), transformed by :func:`_augmented_steps` when its batch is made,
+    so the copies never exist all at once.
     """
 
-    def __init__(self, inputs, lengths, targets, weights, *, batch_size, rng=None):
+    def __init__(self, inputs, lengths, targets, weights, *, batch_size, rng=None,
+                 variants=((0, False),)):
         super().__init__(workers=1, use_multiprocessing=False)
         self.inputs, self.lengths = inputs, lengths
         self.targets, self.weights = targets, weights
-        self.batch_size = min(batch_size, len(lengths))
+        self.shifts = np.array([shift for shift, _ in variants], dtype=np.int64)
+        self.reversed = np.array([reverse for _, reverse in variants], dtype=bool)
+        self.size = len(lengths) * len(variants)
+        self.batch_size = min(batch_size, self.size)
         self.rng = rng
-        self.order = np.arange(len(lengths))
+        self.order = np.arange(self.size)
         self.on_epoch_end()
 
     def __len__(self):
-        return math.ceil(len(self.lengths) / self.batch_size)
+        return math.ceil(self.size / self.batch_size)
 
     def on_epoch_end(self):
         if self.rng is not None:
-            self.order = self.rng.permutation(len(self.lengths))
+            self.order = self.rng.permutation(self.size)
 
     def __getitem__(self, index):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        mask = _step_mask(self.lengths[rows], self.inputs.shape[1])
-        return (self.inputs[rows], mask), self.targets[rows], self.weights[rows]
+        picks = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows, variant = np.divmod(picks, len(self.shifts))
+        lengths, inputs = self.lengths[rows], self.inputs[rows]
+        if len(self.shifts) > 1:
+            inputs = _augmented_steps(
+                inputs, lengths, self.shifts[variant], self.reversed[variant]
+            )
+        mask = _step_mask(lengths, self.inputs.shape[1])
+        return (inputs, mask), self.targets[rows], self.weights[rows]
 
 
 # ---------------------------------------------------------------- estimators
@@ -436,6 +477,8 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "bidirectional": ["boolean"],
         "segment_length": [Interval(Integral, 1, None, closed="left")],
+        "augment_shifts": [Shifts(), None],
+        "augment_reverse": ["boolean"],
         "input_type": [StrOptions({"auto", "numeric", "tokens"})],
     }
 
@@ -637,6 +680,7 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         dataset = _RowBatches(
             inputs[train_rows], seqs.lengths[train_rows], targets[train_rows],
             weights[train_rows], batch_size=batch_size, rng=rng,
+            variants=self._augment_variants(),
         )
         validation = None
         if n_val:
@@ -668,6 +712,12 @@ class _RNNSequenceEstimator(PickledByWeights, SafeSaveMixin, KerasSequenceWrappe
         if fault is not None:
             raise fault
         return self
+
+    def _augment_variants(self):
+        """``(shift, reverse)`` for the row as it is and each augmented copy."""
+        shifts = (0, *(int(k) for k in self.augment_shifts or ()))
+        reverses = (False, True) if self.augment_reverse else (False,)
+        return tuple((shift, reverse) for reverse in reverses for shift in shifts)
 
     def _check_sample_weight(self, sample_weight, n_rows):
         """Sample weights as a new float64 array, all zero refused."""
@@ -728,6 +778,21 @@ _SHARED_PARAMETERS_DOC = """
         values. For long sequences (hundreds of steps) try a length that
         makes about ten segments: far fewer recurrent steps make training
         faster and the shape of the whole sequence easier to learn.
+    augment_shifts : tuple of int or None, default=None
+        Data augmentation: the network also learns each training sequence
+        shifted circularly by each of these numbers of steps (the steps that
+        leave one end come back at the other, within the sequence's own
+        length), with its label. For sequences whose starting point is
+        arbitrary or slightly misaligned, such as the outline of a closed
+        shape read from one point of it. Every copy is a training row: an
+        epoch holds ``(1 + len(augment_shifts)) * (2 if augment_reverse else
+        1)`` times as many rows, made a batch at a time. Validation rows and
+        predictions are never augmented.
+    augment_reverse : bool, default=False
+        Data augmentation: the network also learns each training sequence
+        (and each shifted copy) reversed in time, with its label. For
+        sequences that mean the same read backwards, such as the outline of
+        a shape traced the other way round.
     embedding_dim : int, default=32
         Size of the learned token embedding (token input), and of the
         learned linear projection of each segment (``segment_length > 1``).
@@ -870,6 +935,8 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
         cell="lstm",
         bidirectional=True,
         segment_length=1,
+        augment_shifts=None,
+        augment_reverse=False,
         embedding_dim=32,
         dropout=0.2,
         recurrent_dropout=0.0,
@@ -891,6 +958,8 @@ class RNNSequenceClassifier(ClassifierMixin, _RNNSequenceEstimator):
         self.cell = cell
         self.bidirectional = bidirectional
         self.segment_length = segment_length
+        self.augment_shifts = augment_shifts
+        self.augment_reverse = augment_reverse
         self.embedding_dim = embedding_dim
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
@@ -1112,6 +1181,8 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         cell="lstm",
         bidirectional=True,
         segment_length=1,
+        augment_shifts=None,
+        augment_reverse=False,
         embedding_dim=32,
         dropout=0.2,
         recurrent_dropout=0.0,
@@ -1132,6 +1203,8 @@ class RNNSequenceRegressor(RegressorMixin, _RNNSequenceEstimator):
         self.cell = cell
         self.bidirectional = bidirectional
         self.segment_length = segment_length
+        self.augment_shifts = augment_shifts
+        self.augment_reverse = augment_reverse
         self.embedding_dim = embedding_dim
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout

@@ -26,7 +26,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_classifiers_train
 
 from seqrnn._core import NonFiniteLossError
-from seqrnn.classification import RNNSequenceClassifier, RNNSequenceRegressor
+from seqrnn.classification import (
+    RNNSequenceClassifier,
+    RNNSequenceRegressor,
+    _augmented_steps,
+    _RowBatches,
+    _step_mask,
+)
 from seqrnn.persistence import load
 from seqrnn.series import SeriesWindower
 from seqrnn.text import CharSequenceVectorizer, make_next_char_dataset
@@ -266,6 +272,81 @@ def test_segments_read_several_steps_at_once(ragged_clf, tmp_path):
         np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_augmented_steps_transform_the_real_steps_only(dtype):
+    rng = np.random.default_rng(0)
+    lengths = np.array([1, 4, 7, 7, 5])
+    inputs = rng.normal(size=(5, 7, 3)).astype(dtype) if dtype == "float32" else (
+        rng.integers(2, 50, size=(5, 7)))
+    inputs[_step_mask(lengths, 7) == 0] = 0  # padding
+    shifts, reverse = np.array([3, -2, 9, 0, 1]), np.array([True, False, True, True, False])
+    out = _augmented_steps(inputs, lengths, shifts, reverse)
+    assert out.dtype == inputs.dtype and out.shape == inputs.shape
+    for i, n in enumerate(lengths):
+        real = inputs[i, :n][::-1] if reverse[i] else inputs[i, :n]
+        np.testing.assert_array_equal(out[i, :n], np.roll(real, shifts[i], axis=0))
+        np.testing.assert_array_equal(out[i, n:], inputs[i, n:])
+
+
+def test_an_epoch_holds_every_row_once_in_each_variant():
+    inputs = np.arange(30.0).reshape(5, 6, 1)
+    lengths = np.array([6, 3, 6, 4, 5])
+    targets = np.arange(5)
+    variants = ((0, False), (2, False), (0, True), (2, True))
+    batches = _RowBatches(inputs, lengths, targets, np.ones(5), batch_size=3,
+                          rng=np.random.default_rng(0), variants=variants)
+    assert len(batches) == 7  # 20 rows in batches of 3
+    seen = []
+    for index in range(len(batches)):
+        (x, mask), t, _ = batches[index]
+        np.testing.assert_array_equal(mask, _step_mask(lengths[t], 6))
+        seen += [(int(row), x[j, : lengths[row], 0].tolist()) for j, row in enumerate(t)]
+    expected = [
+        (row, np.roll(inputs[row, : lengths[row], 0][:: -1 if reverse else 1], shift).tolist())
+        for row in range(5) for shift, reverse in variants
+    ]
+    assert sorted(seen) == sorted(expected)
+
+
+def _conflicting_if_augmented(**augment):
+    """Fit on rows that the augmentation turns into those of the other class."""
+    steps = np.arange(12.0)
+    if "augment_reverse" in augment:  # up and down ramps of the same heights
+        heights = np.linspace(0.5, 2.0, 10)[:, None]
+        X = np.r_[heights * steps / 11, heights * steps[::-1] / 11]
+    else:  # a bump early or half the length later
+        X = np.r_[[np.exp(-((steps - c) ** 2)) for c in [2.0] * 10 + [8.0] * 10]]
+        X = X * np.tile(np.linspace(0.5, 2.0, 10), 2)[:, None]
+    y = np.r_[np.ones(10), np.zeros(10)].astype(int)
+    plain = tiny_classifier(units=8, epochs=60, batch_size=10).fit(X, y)
+    augmented = tiny_classifier(units=8, epochs=60, batch_size=10, **augment).fit(X, y)
+    return plain.score(X, y), augmented.predict_proba(X)[:, 1]
+
+
+@pytest.mark.parametrize("augment", [dict(augment_reverse=True), dict(augment_shifts=(6,))])
+def test_augmented_copies_are_learned_with_the_rows_label(augment):
+    """Reversed, an up ramp is a down ramp; shifted by half the length, an
+    early bump is a late one: with those copies, the classes cannot be told
+    apart, and the network learns probabilities near 1/2."""
+    plain_accuracy, proba = _conflicting_if_augmented(**augment)
+    assert plain_accuracy == 1.0
+    assert np.all(np.abs(proba - 0.5) < 0.25), proba.round(2)
+
+
+@pytest.mark.parametrize("make", [tiny_classifier, tiny_regressor])
+def test_augmentation_parameters_are_kept_by_clone_and_the_safe_format(make, tmp_path):
+    model = make(augment_shifts=(2, -1), augment_reverse=True, epochs=1)
+    model.fit(X_TRENDS, Y_TRENDS if make is tiny_classifier else X_TRENDS[:, -1])
+    assert model.n_epochs_ == 1
+    path = tmp_path / "augmented.seqrnn"
+    model.save(path)
+    loaded = load(path)
+    for copy in (clone(model), loaded):
+        assert copy.get_params()["augment_shifts"] == (2, -1)
+        assert copy.get_params()["augment_reverse"] is True
+    np.testing.assert_array_equal(loaded.predict(X_TRENDS), model.predict(X_TRENDS))
+
+
 def test_ragged_rows(ragged_clf):
     model, X = ragged_clf
     assert model.n_features_in_ == 2
@@ -347,6 +428,10 @@ def test_routed_units_as_a_list_save_and_load(tmp_path):
         (dict(units=-3), r"'units' parameter of RNNSequenceClassifier must be a positive int"),
         (dict(cell="lstmm"), r"'cell' parameter"),
         (dict(segment_length=0), r"'segment_length' parameter"),
+        (dict(augment_shifts=(0, 2)), r"'augment_shifts' parameter .* distinct non-zero ints"),
+        (dict(augment_shifts=(2, 2)), r"'augment_shifts' parameter .* distinct non-zero ints"),
+        (dict(augment_shifts=4), r"'augment_shifts' parameter .* Got 4 instead"),
+        (dict(augment_reverse="yes"), r"'augment_reverse' parameter"),
     ],
 )
 def test_bad_parameters_refused_in_fit(clf, params, match):
