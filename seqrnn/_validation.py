@@ -242,6 +242,8 @@ def check_row_feature_names(estimator, names, *, argument="X"):
             f"those seen in fit, {list(fitted)!r}{order}; pass the columns in the order "
             "of fit."
         )
+
+
 def is_pandas_na(value):
     """Whether ``value`` is pandas' missing value ``pd.NA``.
 
